@@ -1,0 +1,221 @@
+"""The `newsarchive` command line: crawl sites into the archive, serve it, run the demo.
+
+Exit statuses: 0 success; 1 a crawl run failed (e.g. the site was unreachable);
+2 bad input (a malformed URL, a bad sites file, an archive that cannot be written).
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+import click
+
+from crawler.explore import free_port, serve_archive
+from crawler.runner import RunReport, crawl_settings, run_crawls
+from crawler.sites import SiteConfig, SitesFileError, load_sites, select_site, site_from_urls
+from crawler.urls import InvalidURL
+from pipelines.archive import Archive, ArchiveError
+
+EXIT_RUN_FAILED = 1
+EXIT_BAD_INPUT = 2
+
+# Settings for crawling a server on this machine: no throttling, full parallelism.
+LOCAL_SERVER_SETTINGS = {"AUTOTHROTTLE_ENABLED": "False", "CONCURRENT_REQUESTS_PER_DOMAIN": "16"}
+
+
+class BadInput(click.ClickException):
+    """A user error: printed as one line, exit status 2."""
+
+    exit_code = EXIT_BAD_INPUT
+
+
+@click.group()
+@click.version_option(package_name="newsarchive")
+def cli() -> None:
+    """Archive news sites into SQLite and explore them with Datasette."""
+
+
+@cli.command()
+@click.argument("urls", nargs=-1)
+@click.option(
+    "--db",
+    type=click.Path(path_type=Path),
+    default="archive.db",
+    show_default=True,
+    help="The archive file; created on first use.",
+)
+@click.option(
+    "--sites", "sites_file", type=click.Path(path_type=Path), help="A sites.toml file to crawl."
+)
+@click.option("--site", "site_names", multiple=True, help="Only this site of --sites (repeatable).")
+@click.option(
+    "--max-articles",
+    type=click.IntRange(min=0),
+    default=0,
+    help="Stop each site after this many article pages (0: no limit).",
+)
+@click.option(
+    "-s",
+    "--set",
+    "overrides",
+    multiple=True,
+    metavar="NAME=VALUE",
+    help="Override a Scrapy setting, as `scrapy crawl -s` does (repeatable).",
+)
+@click.option(
+    "--no-throttle", is_flag=True, help="Crawl at full speed: only for servers you run yourself."
+)
+@click.option("-v", "--verbose", is_flag=True, help="Show Scrapy's log.")
+def crawl(
+    urls: tuple[str, ...],
+    db: Path,
+    sites_file: Path | None,
+    site_names: tuple[str, ...],
+    max_articles: int,
+    overrides: tuple[str, ...],
+    no_throttle: bool,
+    verbose: bool,
+) -> None:
+    """Crawl the news sections reachable from URLS (home or section pages) into the archive.
+
+    \b
+    Example:
+        newsarchive crawl https://www.example.com/news/ --db news.db
+        newsarchive crawl --sites sites.toml --site example-news
+        newsarchive crawl http://127.0.0.1:8000/ -s AUTOTHROTTLE_ENABLED=False
+    """
+    sites = _sites_to_crawl(urls, sites_file, site_names)
+    settings = {**(LOCAL_SERVER_SETTINGS if no_throttle else {}), **_parse_overrides(overrides)}
+    reports = _crawl(sites, db, settings, max_articles, verbose)
+    _exit_for(reports)
+
+
+@cli.command()
+@click.option(
+    "--db",
+    type=click.Path(path_type=Path, exists=True, dir_okay=False),
+    default="archive.db",
+    show_default=True,
+    help="The archive to open.",
+)
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", type=int, default=8001, show_default=True, help="Port to listen on.")
+def serve(db: Path, host: str, port: int) -> None:
+    """Browse and search the archive in Datasette.
+
+    \b
+    Example:
+        newsarchive serve --db archive.db --port 8001
+    """
+    sys.exit(_serve(db, host, port))
+
+
+@cli.command()
+@click.option(
+    "--db",
+    type=click.Path(path_type=Path),
+    default="archive.db",
+    show_default=True,
+    help="The archive to crawl the demo site into.",
+)
+@click.option("--port", type=int, default=8001, show_default=True, help="Datasette's port.")
+@click.option("--no-serve", is_flag=True, help="Crawl and summarise only; do not start Datasette.")
+def demo(db: Path, port: int, no_serve: bool) -> None:
+    """Serve the bundled demo news site, crawl it into the archive, then browse it.
+
+    \b
+    Example:
+        newsarchive demo
+        newsarchive demo --db /tmp/demo.db --no-serve
+    """
+    from crawler.demo.server import serve_site
+
+    with serve_site() as site_server:
+        click.echo(f"Demo news site served at {site_server.base_url}")
+        site = site_from_urls([site_server.base_url])
+        reports = _crawl([site], db, dict(LOCAL_SERVER_SETTINGS), 0, verbose=False)
+    if any(report.status == "failed" for report in reports) or no_serve:
+        _exit_for(reports)
+    sys.exit(_serve(db, "127.0.0.1", port))
+
+
+def _sites_to_crawl(
+    urls: tuple[str, ...], sites_file: Path | None, site_names: tuple[str, ...]
+) -> list[SiteConfig]:
+    if urls and sites_file:
+        raise BadInput("give URLs or --sites, not both")
+    if site_names and not sites_file:
+        raise BadInput("--site needs --sites FILE")
+    try:
+        if urls:
+            return [site_from_urls(list(urls))]
+        if not sites_file:
+            raise BadInput("give at least one URL to crawl, or --sites FILE")
+        sites = load_sites(sites_file)
+        return [select_site(sites, name) for name in site_names] if site_names else sites
+    except (InvalidURL, SitesFileError) as error:
+        raise BadInput(str(error)) from error
+
+
+def _parse_overrides(pairs: tuple[str, ...]) -> dict[str, str]:
+    overrides = {}
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        if not sep or not name.strip():
+            raise BadInput(f"-s expects NAME=VALUE, got {pair!r}")
+        overrides[name.strip()] = value
+    return overrides
+
+
+def _crawl(
+    sites: list[SiteConfig],
+    db: Path,
+    overrides: dict[str, str],
+    max_articles: int,
+    verbose: bool,
+) -> list[RunReport]:
+    """Check the archive can be written, crawl, print the summary."""
+    try:
+        Archive.open(db).close()
+    except ArchiveError as error:
+        raise BadInput(str(error)) from error
+    settings = crawl_settings(db, {"LOG_LEVEL": "INFO" if verbose else "WARNING", **overrides})
+    started = time.monotonic()
+    reports = run_crawls(sites, settings, max_articles)
+    _print_summary(reports, db, time.monotonic() - started)
+    return reports
+
+
+def _print_summary(reports: list[RunReport], db: Path, seconds: float) -> None:
+    for report in reports:
+        stored = report.articles_new + report.articles_updated + report.articles_unchanged
+        click.echo(
+            f"{report.site}: run {report.run_id} {report.status} in "
+            f"{report.duration_seconds:.1f} s\n"
+            f"  articles stored: {stored} ({report.articles_new} new, "
+            f"{report.articles_updated} updated, {report.articles_unchanged} unchanged)\n"
+            f"  pages fetched: {report.pages_fetched}, errors: {report.errors}"
+        )
+        if report.error:
+            click.echo(f"Error: {report.site}: {report.error}", err=True)
+    archive = Archive.open(db)
+    try:
+        total = archive.count("articles")
+    finally:
+        archive.close()
+    click.echo(f"Archive {db}: {total} articles in all; crawl took {seconds:.1f} s.")
+
+
+def _exit_for(reports: list[RunReport]) -> None:
+    if any(report.status == "failed" for report in reports):
+        sys.exit(EXIT_RUN_FAILED)
+
+
+def _serve(db: Path, host: str, port: int) -> int:
+    chosen = free_port(host, port)
+    if chosen != port:
+        click.echo(f"Port {port} is taken; using {chosen} instead.")
+    click.echo(f"Datasette is serving the archive at http://{host}:{chosen}/ (Ctrl-C to stop)")
+    return serve_archive(db, host, chosen)

@@ -1,0 +1,48 @@
+"""The items that flow from the spider through the pipelines.
+
+`ArticlePage` is what discovery yields: a fetched response that looks like an article.
+`Article` is what extraction makes of it, and what storage writes. `CrawlError` records
+what could not be archived, and why; storage writes it to the crawl log.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from pipelines.extraction import ExtractedArticle
+
+
+@dataclass
+class ArticlePage:
+    """A fetched article page, as the spider saw it (no parsing of its text)."""
+
+    url: str  # final URL, after redirects, normalised
+    requested_url: str
+    status: int
+    headers: dict[str, str]
+    body: bytes
+    encoding: str
+    site: str
+    found_via: str  # the listing page the link was found on, or "start"
+    fetched_at: str  # ISO 8601, UTC
+
+
+@dataclass
+class Article:
+    """An extracted article ready to be archived: the page and what extraction made of it."""
+
+    page: ArticlePage
+    extracted: ExtractedArticle
+
+
+@dataclass
+class CrawlError:
+    """Something that could not be archived (a failed request, an unextractable page)."""
+
+    url: str
+    kind: str  # "http", "dns", "connection", "timeout", "extraction", ...
+    message: str
+    status: int | None = None
+    found_via: str | None = None

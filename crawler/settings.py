@@ -1,0 +1,48 @@
+"""Scrapy settings for newsarchive: the one place settings come from.
+
+Components read the `ARCHIVE_*`, `NEWS_*` and `EXTRACT_*` settings below in `from_crawler`;
+the CLI and `scrapy crawl -s NAME=VALUE` override them.
+"""
+
+from crawler import __version__
+
+BOT_NAME = "newsarchive"
+SPIDER_MODULES = ["crawler.spiders"]
+NEWSPIDER_MODULE = "crawler.spiders"
+
+USER_AGENT = f"newsarchive/{__version__} (+https://github.com/newsarchive/newsarchive)"
+ROBOTSTXT_OBEY = True
+
+# Politeness for real sites: AutoThrottle adapts the delay between requests to the
+# server's latency (about one request in flight per site on average), and at most 4
+# requests run in parallel per site. Turn it off for local servers with
+# `-s AUTOTHROTTLE_ENABLED=False` (the CLI's `--no-throttle` does the same).
+CONCURRENT_REQUESTS = 16
+CONCURRENT_REQUESTS_PER_DOMAIN = 4
+DOWNLOAD_DELAY = 0
+AUTOTHROTTLE_ENABLED = True
+AUTOTHROTTLE_START_DELAY = 1.0
+AUTOTHROTTLE_MAX_DELAY = 30.0
+AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
+DOWNLOAD_TIMEOUT = 30
+RETRY_TIMES = 2
+
+# Article pages and listings only: no media, no huge files.
+DOWNLOAD_MAXSIZE = 10 * 1024 * 1024
+DOWNLOAD_WARNSIZE = 0
+
+ITEM_PIPELINES = {
+    "pipelines.extract_stage.ExtractPipeline": 300,
+    "pipelines.store_stage.StorePipeline": 800,
+}
+
+# The archive: a SQLite file, created on first use.
+ARCHIVE_DB = "archive.db"
+
+# Discovery (see crawler/spiders/news.py).
+NEWS_FOLLOW_ARTICLE_LINKS = False
+NEWS_MAX_ARTICLES = 0  # 0: no limit
+
+FEED_EXPORT_ENCODING = "utf-8"
+LOG_LEVEL = "INFO"
+TELNETCONSOLE_ENABLED = False

@@ -1,0 +1,132 @@
+"""Sites: what to crawl and how, from the command line or a `sites.toml` file.
+
+A sites file declares one table per site::
+
+    [sites.example-news]
+    start_urls = ["https://www.example.com/news/"]
+    allowed_paths = ["/news/"]                  # optional: only follow listings under these
+    article_url_pattern = '/news/\\d{4}/'         # optional: a regex article URLs match
+    boilerplate_selectors = [".promo-box"]      # optional: CSS selectors to drop before extraction
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from lxml.cssselect import CSSSelector, SelectorError
+
+from crawler.urls import InvalidURL, netloc, validate_start_url
+
+_KNOWN_KEYS = {"start_urls", "allowed_paths", "article_url_pattern", "boilerplate_selectors"}
+
+
+class SitesFileError(ValueError):
+    """A sites file that cannot be used, with a message saying where and why."""
+
+
+@dataclass
+class SiteConfig:
+    """One site to crawl."""
+
+    name: str
+    start_urls: list[str]
+    allowed_paths: list[str] = field(default_factory=list)
+    article_url_pattern: str | None = None
+    boilerplate_selectors: list[str] = field(default_factory=list)
+
+    @property
+    def article_url_regex(self) -> re.Pattern[str] | None:
+        """The compiled `article_url_pattern`, or None."""
+        return re.compile(self.article_url_pattern) if self.article_url_pattern else None
+
+    @property
+    def hosts(self) -> set[str]:
+        """The hosts (with ports) of the start URLs: the crawl stays on them."""
+        return {netloc(url) for url in self.start_urls}
+
+
+def site_from_urls(urls: list[str]) -> SiteConfig:
+    """A site made of start URLs given on the command line, named after their first host.
+
+    Raises `InvalidURL` for a URL that cannot be crawled.
+    """
+    start_urls = [validate_start_url(url) for url in urls]
+    if not start_urls:
+        raise InvalidURL("no URL given")
+    return SiteConfig(name=netloc(start_urls[0]), start_urls=start_urls)
+
+
+def load_sites(path: Path) -> list[SiteConfig]:
+    """Read and validate a sites file; raise `SitesFileError` on any problem."""
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except OSError as error:
+        raise SitesFileError(f"cannot read sites file {path}: {error.strerror}") from error
+    except tomllib.TOMLDecodeError as error:
+        raise SitesFileError(f"{path} is not valid TOML: {error}") from error
+    tables = data.get("sites")
+    if not isinstance(tables, dict) or not tables:
+        raise SitesFileError(f"{path} declares no sites (expected [sites.NAME] tables)")
+    return [_site_from_table(path, name, table) for name, table in tables.items()]
+
+
+def select_site(sites: list[SiteConfig], name: str) -> SiteConfig:
+    """The site called `name`; `SitesFileError` listing the known names if there is none."""
+    for site in sites:
+        if site.name == name:
+            return site
+    known = ", ".join(site.name for site in sites)
+    raise SitesFileError(f"no site named {name!r} in the sites file (known: {known})")
+
+
+def _site_from_table(path: Path, name: str, table: object) -> SiteConfig:
+    where = f"{path}: [sites.{name}]"
+    if not isinstance(table, dict):
+        raise SitesFileError(f"{where} must be a table")
+    unknown = set(table) - _KNOWN_KEYS
+    if unknown:
+        raise SitesFileError(f"{where}: unknown key(s) {', '.join(sorted(unknown))}")
+    urls = _string_list(where, table, "start_urls")
+    if not urls:
+        raise SitesFileError(f"{where}: start_urls must list at least one URL")
+    try:
+        start_urls = [validate_start_url(url) for url in urls]
+    except InvalidURL as error:
+        raise SitesFileError(f"{where}: {error}") from error
+    site = SiteConfig(
+        name=name,
+        start_urls=start_urls,
+        allowed_paths=_string_list(where, table, "allowed_paths"),
+        article_url_pattern=table.get("article_url_pattern"),
+        boilerplate_selectors=_string_list(where, table, "boilerplate_selectors"),
+    )
+    _check_patterns(where, site)
+    return site
+
+
+def _string_list(where: str, table: dict, key: str) -> list[str]:
+    value = table.get(key, [])
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise SitesFileError(f"{where}: {key} must be a list of strings")
+    return value
+
+
+def _check_patterns(where: str, site: SiteConfig) -> None:
+    if site.article_url_pattern is not None:
+        if not isinstance(site.article_url_pattern, str):
+            raise SitesFileError(f"{where}: article_url_pattern must be a string")
+        try:
+            re.compile(site.article_url_pattern)
+        except re.error as error:
+            raise SitesFileError(f"{where}: article_url_pattern is not a regex: {error}") from error
+    for selector in site.boilerplate_selectors:
+        try:
+            CSSSelector(selector)
+        except SelectorError as error:
+            raise SitesFileError(f"{where}: bad CSS selector {selector!r}: {error}") from error
+    for prefix in site.allowed_paths:
+        if not prefix.startswith("/"):
+            raise SitesFileError(f"{where}: allowed_paths entries must start with '/'")

@@ -1,0 +1,95 @@
+"""Reading a page's own structured data: JSON-LD objects and `<meta>` properties.
+
+Used by discovery (is this page an article?) and by extraction (its metadata), so it
+depends on lxml only.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Iterator
+from typing import Any
+
+from lxml.html import HtmlElement
+
+logger = logging.getLogger(__name__)
+
+ARTICLE_TYPES = frozenset(
+    {
+        "Article",
+        "NewsArticle",
+        "ReportageNewsArticle",
+        "AnalysisNewsArticle",
+        "OpinionNewsArticle",
+        "BackgroundNewsArticle",
+        "ReviewNewsArticle",
+        "AskPublicNewsArticle",
+        "BlogPosting",
+        "LiveBlogPosting",
+        "SatiricalArticle",
+        "Report",
+    }
+)
+
+
+def jsonld_objects(tree: HtmlElement) -> Iterator[dict[str, Any]]:
+    """Yield every JSON-LD object of the page, flattening lists and `@graph` containers."""
+    for script in tree.xpath('//script[@type="application/ld+json"]'):
+        raw = (script.text or "").strip()
+        if not raw:
+            continue
+        try:
+            data = json.loads(raw)
+        except ValueError:
+            logger.debug("Unparseable JSON-LD block skipped")
+            continue
+        yield from _flatten(data)
+
+
+def _flatten(data: Any) -> Iterator[dict[str, Any]]:
+    if isinstance(data, list):
+        for entry in data:
+            yield from _flatten(entry)
+    elif isinstance(data, dict):
+        if "@graph" in data:
+            yield from _flatten(data["@graph"])
+        if "@type" in data:
+            yield data
+
+
+def jsonld_types(obj: dict[str, Any]) -> set[str]:
+    """The `@type` of a JSON-LD object as a set of names (`schema:` prefixes dropped)."""
+    types = obj.get("@type", [])
+    if isinstance(types, str):
+        types = [types]
+    return {str(t).rsplit("/", 1)[-1].removeprefix("schema:") for t in types}
+
+
+def jsonld_article(tree: HtmlElement) -> dict[str, Any] | None:
+    """The page's main JSON-LD article object (NewsArticle, BlogPosting, ...), if any."""
+    for obj in jsonld_objects(tree):
+        if jsonld_types(obj) & ARTICLE_TYPES:
+            return obj
+    return None
+
+
+def jsonld_by_id(tree: HtmlElement) -> dict[str, dict[str, Any]]:
+    """The page's JSON-LD objects by `@id`, to resolve references such as Yoast's
+    `"author": {"@id": "...#/schema/person/1"}`."""
+    return {str(obj["@id"]): obj for obj in jsonld_objects(tree) if "@id" in obj}
+
+
+def meta_values(tree: HtmlElement, name: str) -> list[str]:
+    """The contents of every `<meta property=name>` or `<meta name=name>`, in page order."""
+    values = tree.xpath(
+        "//meta[@property=$n or @name=$n or @itemprop=$n]/@content",
+        n=name,
+    )
+    return [v.strip() for v in values if v and v.strip()]
+
+
+def meta_value(tree: HtmlElement, name: str) -> str | None:
+    """The first `<meta>` content for `name`, or None."""
+    values = meta_values(tree, name)
+    return values[0] if values else None

@@ -1,0 +1,350 @@
+"""The archive: one SQLite file that owns the schema, the writes and the reads.
+
+Every write goes through this module (the store pipeline, later re-extraction); nothing
+else writes SQL. The schema is created and changed by the migrations below, applied when
+the archive is opened.
+
+Tables: `articles` (latest state of each article, `url` unique), `pages` (raw HTML of
+article responses, zlib-compressed), `crawl_runs` (one row per run, with counts),
+`crawl_errors` (what could not be archived and why), and `articles_fts` (FTS5 over title
+and text).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+import zlib
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Literal
+
+from sqlite_utils import Database, Migrations
+
+from crawler.items import ArticlePage
+from pipelines.extraction import ExtractedArticle
+
+__all__ = ["Archive", "ArchiveError", "Outcome", "RunCounts", "now_iso"]
+
+Outcome = Literal["new", "updated", "unchanged"]
+RUN_STATUSES = ("running", "ok", "failed", "interrupted")
+
+migrations = Migrations("newsarchive")
+
+
+@migrations()
+def m001_initial(db: Database) -> None:
+    """Articles, pages, crawl runs and errors, full-text search and facet indexes."""
+    db["crawl_runs"].create(
+        {
+            "id": int,
+            "site": str,
+            "start_urls": str,
+            "started": str,
+            "finished": str,
+            "status": str,
+            "pages_fetched": int,
+            "articles_new": int,
+            "articles_updated": int,
+            "articles_unchanged": int,
+            "errors": int,
+            "error": str,
+            "duration_seconds": float,
+        },
+        pk="id",
+        not_null={"site", "started", "status"},
+        defaults={
+            "status": "running",
+            "pages_fetched": 0,
+            "articles_new": 0,
+            "articles_updated": 0,
+            "articles_unchanged": 0,
+            "errors": 0,
+        },
+    )
+    db["articles"].create(
+        {
+            "id": int,
+            "url": str,
+            "canonical_url": str,
+            "site": str,
+            "title": str,
+            "authors": str,
+            "published": str,
+            "modified": str,
+            "section": str,
+            "tags": str,
+            "language": str,
+            "description": str,
+            "image": str,
+            "text": str,
+            "word_count": int,
+            "content_hash": str,
+            "extractor_version": str,
+            "found_via": str,
+            "first_seen": str,
+            "last_seen": str,
+            "crawl_run_id": int,
+            "page_id": int,
+        },
+        pk="id",
+        not_null={"url", "site", "text", "first_seen", "last_seen"},
+        foreign_keys=[("crawl_run_id", "crawl_runs", "id")],
+    )
+    db["articles"].create_index(["url"], unique=True)
+    for column in ("site", "section", "published", "language", "crawl_run_id"):
+        db["articles"].create_index([column])
+    db["pages"].create(
+        {
+            "id": int,
+            "url": str,
+            "requested_url": str,
+            "article_id": int,
+            "status": int,
+            "headers": str,
+            "fetched_at": str,
+            "encoding": str,
+            "content_length": int,
+            "sha256": str,
+            "html_zlib": bytes,
+            "crawl_run_id": int,
+        },
+        pk="id",
+        not_null={"url", "status", "fetched_at", "sha256", "html_zlib"},
+        foreign_keys=[("article_id", "articles", "id"), ("crawl_run_id", "crawl_runs", "id")],
+    )
+    db["pages"].create_index(["url", "sha256"], unique=True)
+    db["pages"].create_index(["article_id"])
+    db["crawl_errors"].create(
+        {
+            "id": int,
+            "crawl_run_id": int,
+            "url": str,
+            "kind": str,
+            "status": int,
+            "message": str,
+            "found_via": str,
+            "at": str,
+        },
+        pk="id",
+        not_null={"crawl_run_id", "url", "kind", "at"},
+        foreign_keys=[("crawl_run_id", "crawl_runs", "id")],
+    )
+    db["crawl_errors"].create_index(["crawl_run_id"])
+    db["articles"].enable_fts(["title", "text"], create_triggers=True, tokenize="porter")
+
+
+class ArchiveError(Exception):
+    """The archive cannot be opened or written."""
+
+
+@dataclass
+class RunCounts:
+    """What a crawl run did, as stored in `crawl_runs`."""
+
+    pages_fetched: int = 0
+    articles_new: int = 0
+    articles_updated: int = 0
+    articles_unchanged: int = 0
+    errors: int = 0
+
+
+def now_iso() -> str:
+    """The current UTC time in ISO 8601, to the second."""
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def content_hash(title: str | None, text: str) -> str:
+    """The hash that tells whether an article's content changed."""
+    return hashlib.sha256(f"{title or ''}\n{text}".encode()).hexdigest()
+
+
+class Archive:
+    """An open archive file. Use `Archive.open(path)`; close it with `close()`."""
+
+    def __init__(self, db: Database, path: Path) -> None:
+        self.db = db
+        self.path = path
+
+    @classmethod
+    def open(cls, path: str | Path) -> Archive:
+        """Open (creating if needed) the archive at `path`, migrated to the current schema.
+
+        Raises `ArchiveError` with a clear message if the file cannot be created or written.
+        """
+        path = Path(path)
+        if not path.parent.is_dir():
+            raise ArchiveError(f"cannot create archive {path}: folder {path.parent} does not exist")
+        try:
+            db = Database(path)
+            db.execute("PRAGMA busy_timeout = 10000")
+            db.enable_wal()
+            migrations.apply(db)
+            db.conn.execute("BEGIN IMMEDIATE")  # proves the file is writable, writes nothing
+            db.conn.execute("ROLLBACK")
+        except sqlite3.DatabaseError as error:
+            raise ArchiveError(f"cannot open archive {path} for writing: {error}") from error
+        return cls(db, path)
+
+    def close(self) -> None:
+        """Close the database connection."""
+        self.db.close()
+
+    # Crawl runs -----------------------------------------------------------------------
+
+    def start_run(self, site: str, start_urls: list[str]) -> int:
+        """Record the start of a crawl run; return its id."""
+        with self.db.atomic():
+            table = self.db["crawl_runs"].insert(
+                {
+                    "site": site,
+                    "start_urls": json.dumps(start_urls),
+                    "started": now_iso(),
+                    "status": "running",
+                }
+            )
+        return int(table.last_pk)
+
+    def finish_run(self, run_id: int, status: str, counts: RunCounts, error: str | None) -> None:
+        """Record the end of a run: its status, counts and (for a failed run) the error."""
+        if status not in RUN_STATUSES:
+            raise ValueError(f"unknown run status {status!r}")
+        run = self.get_run(run_id)
+        finished = now_iso()
+        duration = (
+            datetime.fromisoformat(finished) - datetime.fromisoformat(run["started"])
+        ).total_seconds()
+        with self.db.atomic():
+            self.db["crawl_runs"].update(
+                run_id,
+                {
+                    "finished": finished,
+                    "status": status,
+                    "error": error,
+                    "duration_seconds": duration,
+                    **counts.__dict__,
+                },
+            )
+
+    def get_run(self, run_id: int) -> dict[str, Any]:
+        """The `crawl_runs` row of a run."""
+        return self.db["crawl_runs"].get(run_id)
+
+    def record_error(
+        self,
+        run_id: int,
+        url: str,
+        kind: str,
+        message: str,
+        status: int | None = None,
+        found_via: str | None = None,
+    ) -> None:
+        """Add a row to `crawl_errors`."""
+        with self.db.atomic():
+            self.db["crawl_errors"].insert(
+                {
+                    "crawl_run_id": run_id,
+                    "url": url,
+                    "kind": kind,
+                    "status": status,
+                    "message": message,
+                    "found_via": found_via,
+                    "at": now_iso(),
+                }
+            )
+
+    # Articles -------------------------------------------------------------------------
+
+    def store_article(self, page: ArticlePage, article: ExtractedArticle, run_id: int) -> Outcome:
+        """Archive an article and its raw page in one transaction; say whether it was new,
+        updated (its content changed) or unchanged."""
+        digest = content_hash(article.title, article.text)
+        with self.db.atomic():
+            existing = self._article_by_url(article.url)
+            page_id = self._store_page(page, run_id, existing["id"] if existing else None)
+            row = self._article_row(page, article, digest, run_id, page_id)
+            if existing is None:
+                article_id = self.db["articles"].insert(row).last_pk
+                self.db.execute(
+                    "UPDATE pages SET article_id = ? WHERE id = ?", [article_id, page_id]
+                )
+                return "new"
+            if existing["content_hash"] == digest:
+                self.db["articles"].update(
+                    existing["id"], {"last_seen": page.fetched_at, "page_id": page_id}
+                )
+                return "unchanged"
+            row["first_seen"] = existing["first_seen"]
+            self.db["articles"].update(existing["id"], row)
+            return "updated"
+
+    def count(self, table: str) -> int:
+        """Number of rows in a table of the archive."""
+        return self.db[table].count
+
+    def _article_by_url(self, url: str) -> dict[str, Any] | None:
+        rows = list(self.db["articles"].rows_where("url = ?", [url], limit=1))
+        return rows[0] if rows else None
+
+    def _store_page(self, page: ArticlePage, run_id: int, article_id: int | None) -> int:
+        """Insert the raw page unless the same bytes are already archived for this URL."""
+        sha256 = hashlib.sha256(page.body).hexdigest()
+        known = list(
+            self.db["pages"].rows_where("url = ? AND sha256 = ?", [page.url, sha256], limit=1)
+        )
+        if known:
+            return int(known[0]["id"])
+        return int(
+            self.db["pages"]
+            .insert(
+                {
+                    "url": page.url,
+                    "requested_url": page.requested_url,
+                    "article_id": article_id,
+                    "status": page.status,
+                    "headers": json.dumps(page.headers),
+                    "fetched_at": page.fetched_at,
+                    "encoding": page.encoding,
+                    "content_length": len(page.body),
+                    "sha256": sha256,
+                    "html_zlib": zlib.compress(page.body, 6),
+                    "crawl_run_id": run_id,
+                }
+            )
+            .last_pk
+        )
+
+    @staticmethod
+    def _article_row(
+        page: ArticlePage, article: ExtractedArticle, digest: str, run_id: int, page_id: int
+    ) -> dict[str, Any]:
+        return {
+            "url": article.url,
+            "canonical_url": article.canonical_url,
+            "site": page.site,
+            "title": article.title,
+            "authors": json.dumps(article.authors, ensure_ascii=False),
+            "published": article.published,
+            "modified": article.modified,
+            "section": article.section,
+            "tags": json.dumps(article.tags, ensure_ascii=False),
+            "language": article.language,
+            "description": article.description,
+            "image": article.image,
+            "text": article.text,
+            "word_count": article.word_count,
+            "content_hash": digest,
+            "extractor_version": article.extractor_version,
+            "found_via": page.found_via,
+            "first_seen": page.fetched_at,
+            "last_seen": page.fetched_at,
+            "crawl_run_id": run_id,
+            "page_id": page_id,
+        }
+
+
+def page_html(row: dict[str, Any]) -> bytes:
+    """The raw HTML bytes of a `pages` row."""
+    return zlib.decompress(row["html_zlib"])

@@ -1,0 +1,50 @@
+"""The extract stage: turns each `ArticlePage` into an `Article` (or a `CrawlError`)."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from scrapy.crawler import Crawler
+
+from crawler.items import Article, ArticlePage, CrawlError
+from pipelines.extraction import SiteProfile, extract_article
+
+logger = logging.getLogger(__name__)
+
+
+class ExtractPipeline:
+    """Runs `extract_article` on article pages; other items pass through unchanged."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+        self.profile = SiteProfile()
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> ExtractPipeline:
+        """Create the stage for a crawler."""
+        return cls(crawler)
+
+    def open_spider(self) -> None:
+        """Take the site's extra boilerplate selectors from the spider's site, if it has one."""
+        site = getattr(self.crawler.spider, "site", None)
+        if site is not None:
+            self.profile = SiteProfile(tuple(site.boilerplate_selectors))
+
+    def process_item(self, item: Any) -> Any:
+        """Extract an `ArticlePage`; a page without article text becomes a `CrawlError`."""
+        if not isinstance(item, ArticlePage):
+            return item
+        extracted = extract_article(item.body, item.url, self.profile)
+        if extracted is None:
+            self.crawler.stats.inc_value("extract/failed")
+            logger.warning("No article text extracted from %s", item.url)
+            return CrawlError(
+                url=item.url,
+                kind="extraction",
+                status=item.status,
+                message="no article text found in the page",
+                found_via=item.found_via,
+            )
+        self.crawler.stats.inc_value("extract/ok")
+        return Article(page=item, extracted=extracted)

@@ -1,0 +1,97 @@
+"""Pruning before extraction: remove the page's boilerplate containers from the HTML tree.
+
+Skip links, comment areas and reply forms, share bars, related and "more from" blocks,
+newsletter boxes, ad slots, author bios, previous/next navigation and sidebars are found
+by their class and id vocabulary, which is much the same whatever the theme. A site's
+own extra CSS selectors (from the sites file) are removed too.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+
+from lxml.cssselect import CSSSelector
+from lxml.html import HtmlElement
+
+logger = logging.getLogger(__name__)
+
+# Whole class/id tokens (lower-cased) that name a boilerplate container.
+_BOILERPLATE_TOKEN_RE = re.compile(
+    r"^("
+    r"skip-?link|skip-to-content|screen-reader-text|"
+    r"comments?|comments-area|comment-respond|respond|commentform|comment-form|comment-list|"
+    r"comments-title|reply-title|comment-reply-title|disqus_thread|"
+    r"share|sharing|sharedaddy|share-?bar|share-buttons|social-share|social-sharing|"
+    r"addtoany|a2a_kit|"
+    r"related|related-?posts|related-articles|related-stories|jp-relatedposts|yarpp-related|"
+    r"more-from|more-stories|recommended|recirculation|"
+    r"newsletter|newsletter-signup|newsletter-box|subscribe-box|subscription-box|mc4wp-form|"
+    r"ad|ads|advert|advertisement|ad-slot|ad-container|adsbygoogle|dfp-ad|banner-ad|"
+    r"author-bio|author-box|about-author|author-info|"
+    r"post-navigation|nav-previous|nav-next|navigation|pagination|breadcrumbs?|"
+    r"sidebar|"
+    r"tags-links|cat-links|post-tags|entry-tags|"
+    r"cookie-banner|cookie-notice|consent-banner"
+    r")$"
+)
+_ALWAYS_REMOVED_TAGS = ("form", "button", "iframe", "noscript", "template")
+# Not text a reader sees: dropped first, so that shares of text are shares of visible text.
+_INVISIBLE_TAGS = ("script", "style")
+# Never prune these: they are the page or its main content, whatever their classes say.
+_PROTECTED_TAGS = frozenset({"html", "body", "main", "article", "h1"})
+# A container holding this share of the page's text or more is content, not boilerplate.
+_MAX_PRUNED_SHARE = 0.4
+_MAX_LINK_PARAGRAPH_WORDS = 20
+
+
+def prune_boilerplate(tree: HtmlElement, extra_selectors: list[str] | tuple[str, ...] = ()) -> int:
+    """Remove boilerplate containers from `tree` in place; return how many were removed."""
+    for element in list(tree.iter(*_INVISIBLE_TAGS)):
+        element.drop_tree()
+    total_chars = len(_text(tree)) or 1
+    candidates = [el for el in tree.iter() if isinstance(el.tag, str) and _is_boilerplate(el)]
+    for selector in extra_selectors:
+        candidates.extend(CSSSelector(selector)(tree))
+    candidates.extend(_link_only_paragraphs(tree))
+    removed = 0
+    for element in candidates:
+        if element.getparent() is None or _is_protected(element, total_chars):
+            continue
+        element.drop_tree()
+        removed += 1
+    return removed
+
+
+def _is_boilerplate(element: HtmlElement) -> bool:
+    if element.tag in _ALWAYS_REMOVED_TAGS:
+        return True
+    tokens = (element.get("class", "") + " " + element.get("id", "")).lower().split()
+    return any(_BOILERPLATE_TOKEN_RE.match(token) for token in tokens)
+
+
+def _is_protected(element: HtmlElement, total_chars: int) -> bool:
+    if element.tag in _PROTECTED_TAGS or element.get("itemprop") == "articleBody":
+        return True
+    if element.tag == "form":  # some sites wrap the whole page in one form
+        return len(_text(element)) / total_chars >= _MAX_PRUNED_SHARE
+    if element.xpath(".//h1|.//*[@itemprop='articleBody']"):
+        return True
+    return len(_text(element)) / total_chars >= _MAX_PRUNED_SHARE
+
+
+def _link_only_paragraphs(tree: HtmlElement) -> list[HtmlElement]:
+    """Short paragraphs whose whole text is a link: inline promos and related links."""
+    found = []
+    for paragraph in tree.iter("p"):
+        text = _text(paragraph)
+        if not text or len(text.split()) > _MAX_LINK_PARAGRAPH_WORDS:
+            continue
+        linked = "".join(_text(a) for a in paragraph.iter("a"))
+        if linked.replace(" ", "") == text.replace(" ", ""):
+            found.append(paragraph)
+    return found
+
+
+def _text(element: HtmlElement) -> str:
+    return " ".join(element.text_content().split())

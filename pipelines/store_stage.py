@@ -1,0 +1,101 @@
+"""The store stage: writes articles and errors to the archive and keeps the crawl log.
+
+Opens the archive named by the `ARCHIVE_DB` setting when the spider opens, records a
+`crawl_runs` row for the run, and closes the run with its status and counts.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from scrapy import signals
+from scrapy.crawler import Crawler
+from scrapy.exceptions import DropItem
+
+from crawler.classify import PageKind
+from crawler.items import Article, CrawlError
+from pipelines.archive import Archive, RunCounts
+
+logger = logging.getLogger(__name__)
+
+# Close reasons of a run that did not end by itself.
+_INTERRUPTED_REASONS = frozenset({"shutdown", "cancelled"})
+
+
+class StorePipeline:
+    """Archives `Article` items and records `CrawlError` items; one run row per crawl."""
+
+    def __init__(self, crawler: Crawler, db_path: str) -> None:
+        self.crawler = crawler
+        self.db_path = db_path
+        self.archive: Archive | None = None
+        self.run_id: int | None = None
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> StorePipeline:
+        """Create the stage with the archive path of the `ARCHIVE_DB` setting."""
+        pipeline = cls(crawler, crawler.settings.get("ARCHIVE_DB"))
+        crawler.signals.connect(pipeline.spider_closed, signal=signals.spider_closed)
+        return pipeline
+
+    def open_spider(self) -> None:
+        """Open the archive and start the run's `crawl_runs` row."""
+        self.archive = Archive.open(self.db_path)
+        spider = self.crawler.spider
+        site = getattr(spider, "site", None)
+        self.run_id = self.archive.start_run(
+            site.name if site else spider.name, site.start_urls if site else []
+        )
+        self.crawler.stats.set_value("archive/run_id", self.run_id)
+        logger.info("Crawl run %s started, archiving into %s", self.run_id, self.db_path)
+
+    def process_item(self, item: Any) -> Any:
+        """Store an article (counting new / updated / unchanged) or record an error."""
+        assert self.archive is not None and self.run_id is not None
+        if isinstance(item, CrawlError):
+            self.archive.record_error(
+                self.run_id, item.url, item.kind, item.message, item.status, item.found_via
+            )
+            self.crawler.stats.inc_value("archive/errors")
+            raise DropItem(f"{item.kind} error recorded for {item.url}", log_level="DEBUG")
+        if isinstance(item, Article):
+            outcome = self.archive.store_article(item.page, item.extracted, self.run_id)
+            self.crawler.stats.inc_value(f"archive/articles_{outcome}")
+        return item
+
+    def spider_closed(self, reason: str) -> None:
+        """Close the run with its status (from the close `reason`) and counts, then the
+        archive. Runs after every item has gone through the pipelines."""
+        if self.archive is None or self.run_id is None:
+            return
+        stats = self.crawler.stats
+        counts = RunCounts(
+            pages_fetched=stats.get_value("downloader/response_count", 0)
+            - stats.get_value("robotstxt/response_count", 0),
+            articles_new=stats.get_value("archive/articles_new", 0),
+            articles_updated=stats.get_value("archive/articles_updated", 0),
+            articles_unchanged=stats.get_value("archive/articles_unchanged", 0),
+            errors=stats.get_value("archive/errors", 0),
+        )
+        status, error = self._run_status(reason, counts)
+        self.archive.finish_run(self.run_id, status, counts, error)
+        logger.info("Crawl run %s %s: %s", self.run_id, status, counts)
+        self.archive.close()
+        self.archive = None
+
+    def _run_status(self, reason: str, counts: RunCounts) -> tuple[str, str | None]:
+        if reason in _INTERRUPTED_REASONS:
+            return "interrupted", f"crawl stopped before the end ({reason})"
+        if counts.errors and not self._any_page_parsed():
+            first = self.archive.db.execute(
+                "SELECT url, message FROM crawl_errors WHERE crawl_run_id = ? ORDER BY id LIMIT 1",
+                [self.run_id],
+            ).fetchone()
+            return "failed", f"site unreachable: {first[0]}: {first[1]}" if first else None
+        return "ok", None
+
+    def _any_page_parsed(self) -> bool:
+        """True if the spider got at least one page of the site it could read."""
+        stats = self.crawler.stats
+        return any(stats.get_value(f"news/pages/{kind}", 0) for kind in PageKind)
