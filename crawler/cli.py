@@ -18,6 +18,7 @@ from crawler.sites import SiteConfig, SitesFileError, load_sites, select_site, s
 from crawler.urls import InvalidURL
 from pipelines.archive import Archive, ArchiveError
 
+DEMO_SITE_PORT = 8780
 EXIT_RUN_FAILED = 1
 EXIT_BAD_INPUT = 2
 
@@ -132,13 +133,15 @@ def demo(db: Path, port: int, no_serve: bool) -> None:
     """
     from crawler.demo.server import serve_site
 
-    with serve_site() as site_server:
+    # The demo site keeps one address from run to run when it can, so that running the
+    # demo again finds the articles it archived before instead of new URLs.
+    with serve_site(port=free_port("127.0.0.1", DEMO_SITE_PORT)) as site_server:
         click.echo(f"Demo news site served at {site_server.base_url}")
-        site = site_from_urls([site_server.base_url])
+        site = SiteConfig(name="demo", start_urls=[site_server.base_url])
         reports = _crawl([site], db, dict(LOCAL_SERVER_SETTINGS), 0, verbose=False)
-    if any(report.status == "failed" for report in reports) or no_serve:
-        _exit_for(reports)
-    sys.exit(_serve(db, "127.0.0.1", port))
+    _exit_for(reports)
+    if not no_serve:
+        sys.exit(_serve(db, "127.0.0.1", port))
 
 
 def _sites_to_crawl(

@@ -34,6 +34,8 @@ def free_port(host: str, preferred: int) -> int:
     """`preferred` if nothing listens on it at `host`, else a free port chosen by the OS."""
     for port in (preferred, 0):
         with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+            # As servers do: a port whose last connections are in TIME_WAIT is free.
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             try:
                 sock.bind((host, port))
             except OSError:

@@ -10,7 +10,9 @@ BOT_NAME = "newsarchive"
 SPIDER_MODULES = ["crawler.spiders"]
 NEWSPIDER_MODULE = "crawler.spiders"
 
-USER_AGENT = f"newsarchive/{__version__} (+https://github.com/newsarchive/newsarchive)"
+# Names the project; add a way to reach you for real sites, e.g.
+# `-s "USER_AGENT=newsarchive/0.1 (+mailto:you@example.org)"`.
+USER_AGENT = f"newsarchive/{__version__} (news archiving crawler; Scrapy)"
 ROBOTSTXT_OBEY = True
 
 # Politeness for real sites: AutoThrottle adapts the delay between requests to the
@@ -26,6 +28,10 @@ AUTOTHROTTLE_MAX_DELAY = 30.0
 AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
 DOWNLOAD_TIMEOUT = 30
 RETRY_TIMES = 2
+
+# Listings are followed at most this many links away from the start URLs (pagination
+# included); 0 removes the limit.
+DEPTH_LIMIT = 10
 
 # Article pages and listings only: no media, no huge files.
 DOWNLOAD_MAXSIZE = 10 * 1024 * 1024

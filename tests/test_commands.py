@@ -130,3 +130,15 @@ def test_demo_picks_another_port_when_taken(tmp_path: Path):
         output, url = _run_demo(tmp_path, port)
     assert f"Port {port} is taken; using " in output
     assert url.startswith("http://127.0.0.1:") and url != f"http://127.0.0.1:{port}/"
+
+
+def test_demo_twice_archives_nothing_new(tmp_path: Path, demo_content: dict):
+    """Running the demo again finds the articles it archived before: no duplicates."""
+    db = str(tmp_path / "d.db")
+    first = run_cli("demo", "--db", db, "--no-serve")
+    second = run_cli("demo", "--db", db, "--no-serve")
+    assert first.returncode == 0 and second.returncode == 0, first.stderr + second.stderr
+    n = len(demo_content["articles"])
+    assert f"articles stored: {n} (0 new, 0 updated, {n} unchanged)" in second.stdout
+    assert rows(Path(db), "SELECT count(*), count(DISTINCT site) FROM articles") == [(n, 1)]
+    assert rows(Path(db), "SELECT DISTINCT site FROM articles") == [("demo",)]

@@ -132,10 +132,11 @@ def test_second_crawl_adds_no_rows(tmp_path: Path, demo_site, demo_content: dict
 
 
 def test_robots_txt_obeyed_and_user_agent(demo_site, tmp_path: Path):
-    """A disallowed path is never requested."""
+    """A disallowed path is never requested; every request names the project."""
     result = run_cli("crawl", demo_site.base_url, "--db", str(tmp_path / "a.db"), "--no-throttle")
     assert result.returncode == 0, result.stderr
     assert "/robots.txt" in demo_site.request_log
+    assert demo_site.user_agents == {"newsarchive/0.1.0 (news archiving crawler; Scrapy)"}
     assert not [path for path in demo_site.request_log if path.startswith("/private/")]
 
 
@@ -160,3 +161,27 @@ def test_section_start_url_stays_in_section(demo_site, tmp_path: Path, demo_cont
     expected = sum(1 for a in demo_content["articles"] if a["section"] == "science")
     assert sections == [("Science",)]
     assert rows(db, "SELECT count(*) FROM articles") == [(expected,)]
+
+
+def test_every_demo_article_text_and_metadata(demo_archive: Path, demo_content: dict):
+    """Every demo article's text is exactly its story paragraphs (no promo, comment,
+    share or sidebar text), and its metadata is the page's own."""
+    authors = {a["slug"]: a["name"] for a in demo_content["authors"]}
+    sections = {s["slug"]: s["name"] for s in demo_content["sections"]}
+    for article in demo_content["articles"]:
+        [row] = rows(
+            demo_archive,
+            "SELECT text, title, published, modified, authors, section, tags FROM articles"
+            " WHERE url LIKE ?",
+            (f"%{article_path(article)}",),
+        )
+        text, title, published, modified, authors_json, section, tags = row
+        assert text.split("\n\n") == story_paragraphs(article), article["slug"]
+        assert (title, published, modified) == (
+            article["title"],
+            article["published"],
+            article["modified"],
+        )
+        assert json.loads(authors_json) == [authors[article["author"]]]
+        assert section == sections[article["section"]]
+        assert json.loads(tags) == article["tags"]

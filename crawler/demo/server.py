@@ -40,7 +40,11 @@ class SiteRequestHandler(SimpleHTTPRequestHandler):
 
     def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
         """Record the request path on the server, once per request."""
-        self.server.request_log.append(self.path)  # type: ignore[attr-defined]
+        path = self.requestline.split(" ")[1] if " " in self.requestline else self.path
+        self.server.request_log.append(path)  # type: ignore[attr-defined]
+        headers = getattr(self, "headers", None)  # absent when the request line was bad
+        user_agent = headers.get("User-Agent", "") if headers else ""
+        self.server.user_agents.add(user_agent)  # type: ignore[attr-defined]
 
     def log_message(self, format: str, *args: object) -> None:
         """Send the server's messages to the debug log instead of stderr."""
@@ -56,7 +60,8 @@ class SiteServer(ThreadingHTTPServer):
     def __init__(self, directory: Path, host: str = "127.0.0.1", port: int = 0) -> None:
         handler = partial(SiteRequestHandler, directory=str(directory))
         super().__init__((host, port), handler)
-        self.request_log: list[str] = []
+        self.request_log: list[str] = []  # paths as requested, in order
+        self.user_agents: set[str] = set()
 
     @property
     def base_url(self) -> str:
