@@ -151,9 +151,9 @@ class RunCounts:
     errors: int = 0
 
 
-def now_iso() -> str:
-    """The current UTC time in ISO 8601, to the second."""
-    return datetime.now(UTC).isoformat(timespec="seconds")
+def now_iso(timespec: str = "seconds") -> str:
+    """The current UTC time in ISO 8601 (to the second unless `timespec` says otherwise)."""
+    return datetime.now(UTC).isoformat(timespec=timespec)
 
 
 def content_hash(title: str | None, text: str) -> str:
@@ -201,7 +201,7 @@ class Archive:
                 {
                     "site": site,
                     "start_urls": json.dumps(start_urls),
-                    "started": now_iso(),
+                    "started": now_iso("milliseconds"),
                     "status": "running",
                 }
             )
@@ -212,7 +212,7 @@ class Archive:
         if status not in RUN_STATUSES:
             raise ValueError(f"unknown run status {status!r}")
         run = self.get_run(run_id)
-        finished = now_iso()
+        finished = now_iso("milliseconds")
         duration = (
             datetime.fromisoformat(finished) - datetime.fromisoformat(run["started"])
         ).total_seconds()
