@@ -1,6 +1,7 @@
 """The `newsarchive` command line: crawl sites into the archive, serve it, run the demo.
 
-Exit statuses: 0 success; 1 a crawl run failed (e.g. the site was unreachable);
+Exit statuses: 0 success; 1 a crawl run failed (e.g. the site was unreachable) or was
+interrupted (Ctrl-C, SIGTERM);
 2 bad input (a malformed URL, a bad sites file, an archive that cannot be written).
 """
 
@@ -212,7 +213,7 @@ def _print_summary(reports: list[RunReport], db: Path, seconds: float) -> None:
 
 
 def _exit_for(reports: list[RunReport]) -> None:
-    if any(report.status == "failed" for report in reports):
+    if any(report.status in ("failed", "interrupted") for report in reports):
         sys.exit(EXIT_RUN_FAILED)
 
 

@@ -51,4 +51,7 @@ NEWS_MAX_ARTICLES = 0  # 0: no limit
 
 FEED_EXPORT_ENCODING = "utf-8"
 LOG_LEVEL = "INFO"
+# No control servers: scheduled crawls need no telnet console or remote code execution
+# endpoint (Scrapy's RemoteControl also writes job files to the user's profile).
 TELNETCONSOLE_ENABLED = False
+REMOTE_CONTROL_ENABLED = False

@@ -88,11 +88,13 @@ class StorePipeline:
         if reason in _INTERRUPTED_REASONS:
             return "interrupted", f"crawl stopped before the end ({reason})"
         if counts.errors and not self._any_page_parsed():
-            first = self.archive.db.execute(
-                "SELECT url, message FROM crawl_errors WHERE crawl_run_id = ? ORDER BY id LIMIT 1",
+            url, kind, message = self.archive.db.execute(
+                "SELECT url, kind, message FROM crawl_errors WHERE crawl_run_id = ?"
+                " ORDER BY id LIMIT 1",
                 [self.run_id],
             ).fetchone()
-            return "failed", f"site unreachable: {first[0]}: {first[1]}" if first else None
+            what = "no page could be fetched" if kind == "http" else "site unreachable"
+            return "failed", f"{what}: {url}: {message}"
         return "ok", None
 
     def _any_page_parsed(self) -> bool:

@@ -57,8 +57,14 @@ class SiteServer(ThreadingHTTPServer):
     request_queue_size = 256
     daemon_threads = True
 
-    def __init__(self, directory: Path, host: str = "127.0.0.1", port: int = 0) -> None:
-        handler = partial(SiteRequestHandler, directory=str(directory))
+    def __init__(
+        self,
+        directory: Path,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        handler_class: type[SiteRequestHandler] = SiteRequestHandler,
+    ) -> None:
+        handler = partial(handler_class, directory=str(directory))
         super().__init__((host, port), handler)
         self.request_log: list[str] = []  # paths as requested, in order
         self.user_agents: set[str] = set()
@@ -72,10 +78,13 @@ class SiteServer(ThreadingHTTPServer):
 
 @contextmanager
 def serve_site(
-    directory: Path = SITE_DIR, host: str = "127.0.0.1", port: int = 0
+    directory: Path = SITE_DIR,
+    host: str = "127.0.0.1",
+    port: int = 0,
+    handler_class: type[SiteRequestHandler] = SiteRequestHandler,
 ) -> Iterator[SiteServer]:
     """Serve `directory` in a background thread for the duration of the `with` block."""
-    server = SiteServer(directory, host, port)
+    server = SiteServer(directory, host, port, handler_class)
     thread = threading.Thread(target=server.serve_forever, name="site-server", daemon=True)
     thread.start()
     try:

@@ -125,7 +125,7 @@ class NewsSpider(scrapy.Spider):
         """Turn a failed request into a `CrawlError` for the crawl log. Requests that were
         not made on purpose (robots.txt forbids them) are counted, not errors."""
         request = failure.request
-        if failure.check(IgnoreRequest):
+        if failure.check(IgnoreRequest) and not failure.check(HttpError):
             self.crawler.stats.inc_value("news/skipped/ignored")
             logger.debug("Skipped %s: %s", request.url, failure.getErrorMessage())
             return None
