@@ -142,3 +142,29 @@ def test_demo_twice_archives_nothing_new(tmp_path: Path, demo_content: dict):
     assert f"articles stored: {n} (0 new, 0 updated, {n} unchanged)" in second.stdout
     assert rows(Path(db), "SELECT count(*), count(DISTINCT site) FROM articles") == [(n, 1)]
     assert rows(Path(db), "SELECT DISTINCT site FROM articles") == [("demo",)]
+
+
+def test_crawl_every_site_of_a_sites_file(tmp_path: Path, demo_site, demo_content: dict):
+    """Without --site, every site of the file is crawled, each with its own run row."""
+    sites = tmp_path / "sites.toml"
+    sites.write_text(
+        f"""
+[sites.asia]
+start_urls = ["{demo_site.base_url}category/asia/"]
+
+[sites.sport]
+start_urls = ["{demo_site.base_url}category/sport/"]
+""",
+        encoding="utf-8",
+    )
+    db = tmp_path / "a.db"
+    result = run_cli("crawl", "--sites", str(sites), "--db", str(db), "--no-throttle")
+    assert result.returncode == 0, result.stderr
+    expected = {
+        name: sum(1 for a in demo_content["articles"] if a["section"] == name)
+        for name in ("asia", "sport")
+    }
+    runs = rows(db, "SELECT site, status, articles_new FROM crawl_runs ORDER BY site")
+    assert runs == [("asia", "ok", expected["asia"]), ("sport", "ok", expected["sport"])]
+    by_site = rows(db, "SELECT site, count(*) FROM articles GROUP BY site ORDER BY site")
+    assert by_site == [("asia", expected["asia"]), ("sport", expected["sport"])]
