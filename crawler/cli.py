@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any, TypeVar
 
 import click
 
@@ -27,10 +29,24 @@ EXIT_BAD_INPUT = 2
 LOCAL_SERVER_SETTINGS = {"AUTOTHROTTLE_ENABLED": "False", "CONCURRENT_REQUESTS_PER_DOMAIN": "16"}
 
 
+F = TypeVar("F", bound=Callable[..., Any])
+
+
 class BadInput(click.ClickException):
     """A user error: printed as one line, exit status 2."""
 
     exit_code = EXIT_BAD_INPUT
+
+
+def db_option(help_text: str, must_exist: bool = False) -> Callable[[F], F]:
+    """The `--db PATH` option every command has."""
+    return click.option(
+        "--db",
+        type=click.Path(path_type=Path, exists=must_exist, dir_okay=not must_exist),
+        default="archive.db",
+        show_default=True,
+        help=help_text,
+    )
 
 
 @click.group()
@@ -41,13 +57,7 @@ def cli() -> None:
 
 @cli.command()
 @click.argument("urls", nargs=-1)
-@click.option(
-    "--db",
-    type=click.Path(path_type=Path),
-    default="archive.db",
-    show_default=True,
-    help="The archive file; created on first use.",
-)
+@db_option("The archive file; created on first use.")
 @click.option(
     "--sites", "sites_file", type=click.Path(path_type=Path), help="A sites.toml file to crawl."
 )
@@ -95,13 +105,7 @@ def crawl(
 
 
 @cli.command()
-@click.option(
-    "--db",
-    type=click.Path(path_type=Path, exists=True, dir_okay=False),
-    default="archive.db",
-    show_default=True,
-    help="The archive to open.",
-)
+@db_option("The archive to open.", must_exist=True)
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", type=int, default=8001, show_default=True, help="Port to listen on.")
 def serve(db: Path, host: str, port: int) -> None:
@@ -115,13 +119,7 @@ def serve(db: Path, host: str, port: int) -> None:
 
 
 @cli.command()
-@click.option(
-    "--db",
-    type=click.Path(path_type=Path),
-    default="archive.db",
-    show_default=True,
-    help="The archive to crawl the demo site into.",
-)
+@db_option("The archive to crawl the demo site into; created on first use.")
 @click.option("--port", type=int, default=8001, show_default=True, help="Datasette's port.")
 @click.option("--no-serve", is_flag=True, help="Crawl and summarise only; do not start Datasette.")
 def demo(db: Path, port: int, no_serve: bool) -> None:

@@ -9,6 +9,7 @@ import pytest
 from crawler.classify import PageKind, classify_page, is_listing_url, looks_like_article_url
 from crawler.structured_data import jsonld_article, jsonld_objects, meta_value, meta_values
 from crawler.urls import InvalidURL, netloc, normalize_url, path_of, validate_start_url
+from sample_text import parse
 
 BASE = "http://127.0.0.1:8765"
 
@@ -22,11 +23,6 @@ STORY_PARAGRAPHS = [
     "The first extended evenings are expected to begin in the spring, once the new lighting "
     "in the upper floor has been installed and checked by the building inspectors.",
 ]
-
-
-def parse(html: str) -> lxml.html.HtmlElement:
-    """A real lxml tree of `html`."""
-    return lxml.html.fromstring(html)
 
 
 def page(head: str = "", body: str = "") -> lxml.html.HtmlElement:

@@ -5,27 +5,12 @@ import pytest
 
 from pipelines.line_rules import clean_lines, is_boilerplate_line
 from pipelines.pruning import prune_boilerplate
+from sample_text import STORY, parse
 
-STORY = [
-    "The harbour authority confirmed on Friday that the eastern pier will close for repairs "
-    "from the first week of May, after an inspection found worn supports under the walkway.",
-    "Fishing boats that normally unload at the pier will use the western quay instead, and "
-    "the ferry timetable will not change while the work is carried out over the summer.",
-    "A spokesperson said the repairs had been planned for several years and that the cost "
-    "would be shared between the authority and the regional transport fund.",
-    "Residents who want to read more about the plan can visit the council office on Monday.",
-    "The minister declined to make further comments on the budget, saying the review would "
-    "take weeks.",
-]
 LINKED_SENTENCE = (
     'The full <a href="/documents/pier-inspection-report/">inspection report</a> was '
     "published on the authority's website the same afternoon."
 )
-
-
-def parse(html: str) -> lxml.html.HtmlElement:
-    """A real lxml tree of `html`."""
-    return lxml.html.fromstring(html)
 
 
 def text_of(tree: lxml.html.HtmlElement) -> str:

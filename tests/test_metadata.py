@@ -7,14 +7,10 @@ import pytest
 
 from pipelines.extraction import EXTRACTOR_VERSION, SiteProfile, extract_article
 from pipelines.metadata import clean_authors, iso_date, page_metadata
+from sample_text import STORY, parse
 
 BASE = "http://127.0.0.1:8765"
 URL = f"{BASE}/2023/03/18/harbour-pier-to-close/"
-
-
-def parse(html: str) -> lxml.html.HtmlElement:
-    """A real lxml tree of `html`."""
-    return lxml.html.fromstring(html)
 
 
 def jsonld(data: object) -> str:
@@ -310,18 +306,6 @@ def test_description_from_meta_description_first():
 
 # extract_article -----------------------------------------------------------------------
 
-STORY = [
-    "The harbour authority confirmed on Friday that the eastern pier will close for repairs "
-    "from the first week of May, after an inspection found worn supports under the walkway.",
-    "Fishing boats that normally unload at the pier will use the western quay instead, and "
-    "the ferry timetable will not change while the work is carried out over the summer.",
-    "A spokesperson said the repairs had been planned for several years and that the cost "
-    "would be shared between the authority and the regional transport fund.",
-    "Residents who want to read more about the plan can visit the council office on Monday.",
-    "The minister declined to make further comments on the budget, saying the review would "
-    "take weeks.",
-    "Subscribers to the local paper received the notice by post.",
-]
 
 BOILERPLATE = [
     "Press",
