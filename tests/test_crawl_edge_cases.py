@@ -87,6 +87,9 @@ def test_broken_missing_and_redirected_pages(edge_site: Path, tmp_path: Path):
         (base + "2024/05/04/missing-article-page/", "http", 404),
     ]
     assert rows(db, "SELECT status, articles_new, errors FROM crawl_runs") == [("ok", 2, 2)]
+    assert rows(db, "SELECT url, requested_url FROM pages WHERE url LIKE '%quay%'") == [
+        (base + "2024/05/03/quay-lights-restored/", base + "2024/05/03/quay-lights-restored")
+    ]
     assert log.count("/2024/05/02/ferry-timetable-grows/") == 1
     assert "/2024/05/03/quay-lights-restored" in log  # answered with a redirect
     assert not [path for path in log if "other-host-story" in path or path.endswith(".pdf")]

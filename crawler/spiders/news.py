@@ -147,7 +147,7 @@ class NewsSpider(scrapy.Spider):
         self.articles_found += 1
         yield ArticlePage(
             url=normalize_url(response.url),
-            requested_url=response.request.url if response.request else response.url,
+            requested_url=(response.meta.get("redirect_urls") or [response.url])[0],
             status=response.status,
             headers=_headers(response),
             body=response.body,
