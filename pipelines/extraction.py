@@ -12,10 +12,10 @@ main text, then drop leftover promo and comment lines.
 from __future__ import annotations
 
 import logging
+from copy import deepcopy
 from dataclasses import dataclass, field
 
 import trafilatura
-from lxml.html import HtmlElement
 from trafilatura.utils import load_html
 
 from pipelines.line_rules import clean_lines
@@ -68,7 +68,7 @@ def extract_article(
     if tree is None:
         logger.info("Unparseable HTML at %s", url)
         return None
-    metadata_tree = _copy(tree)
+    metadata_tree = deepcopy(tree)  # metadata is read from the page as published
     prune_boilerplate(tree, (profile or SiteProfile()).boilerplate_selectors)
     document = trafilatura.bare_extraction(
         tree, url=url, with_metadata=True, include_comments=False, include_tables=True
@@ -88,9 +88,3 @@ def extract_article(
         word_count=len(text.split()),
         **page_metadata(metadata_tree, url, fallback),
     )
-
-
-def _copy(tree: HtmlElement) -> HtmlElement:
-    from copy import deepcopy
-
-    return deepcopy(tree)
