@@ -78,9 +78,10 @@ def serve_archive(db_path: Path, host: str, port: int) -> int:
         process = subprocess.Popen(datasette_command(db_path, metadata_path, host, port))
         try:
             return process.wait()
-        except KeyboardInterrupt:
+        except KeyboardInterrupt:  # stopped by the user: a normal end
             process.terminate()
-            return process.wait()
+            process.wait()
+            return 0
 
 
 def _interrupt(signum: int, frame: object) -> None:
