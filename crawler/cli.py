@@ -185,29 +185,34 @@ def _crawl(
         raise BadInput(str(error)) from error
     settings = crawl_settings(db, {"LOG_LEVEL": "INFO" if verbose else "WARNING", **overrides})
     started = time.monotonic()
-    reports = run_crawls(sites, settings, max_articles)
-    _print_summary(reports, db, time.monotonic() - started)
-    return reports
-
-
-def _print_summary(reports: list[RunReport], db: Path, seconds: float) -> None:
-    for report in reports:
-        stored = report.articles_new + report.articles_updated + report.articles_unchanged
-        click.echo(
-            f"{report.site}: run {report.run_id} {report.status} in "
-            f"{report.duration_seconds:.1f} s\n"
-            f"  articles stored: {stored} ({report.articles_new} new, "
-            f"{report.articles_updated} updated, {report.articles_unchanged} unchanged)\n"
-            f"  pages fetched: {report.pages_fetched}, errors: {report.errors}"
-        )
-        if report.error:
-            click.echo(f"Error: {report.site}: {report.error}", err=True)
+    run_ids = run_crawls(sites, settings, max_articles)
+    seconds = time.monotonic() - started
     archive = Archive.open(db)
     try:
+        reports = [
+            RunReport.read(archive, s.name, rid) for s, rid in zip(sites, run_ids, strict=True)
+        ]
         total = archive.count("articles")
     finally:
         archive.close()
+    _print_summary(reports)
     click.echo(f"Archive {db}: {total} articles in all; crawl took {seconds:.1f} s.")
+    return reports
+
+
+def _print_summary(reports: list[RunReport]) -> None:
+    for report in reports:
+        counts = report.counts
+        stored = counts.articles_new + counts.articles_updated + counts.articles_unchanged
+        click.echo(
+            f"{report.site}: run {report.run_id} {report.status} in "
+            f"{report.duration_seconds:.1f} s\n"
+            f"  articles stored: {stored} ({counts.articles_new} new, "
+            f"{counts.articles_updated} updated, {counts.articles_unchanged} unchanged)\n"
+            f"  pages fetched: {counts.pages_fetched}, errors: {counts.errors}"
+        )
+        if report.error:
+            click.echo(f"Error: {report.site}: {report.error}", err=True)
 
 
 def _exit_for(reports: list[RunReport]) -> None:

@@ -16,7 +16,7 @@ import hashlib
 import json
 import sqlite3
 import zlib
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, fields
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
@@ -150,6 +150,11 @@ class RunCounts:
     articles_unchanged: int = 0
     errors: int = 0
 
+    @classmethod
+    def from_row(cls, row: dict[str, Any]) -> RunCounts:
+        """The counts of a `crawl_runs` row."""
+        return cls(**{f.name: row[f.name] for f in fields(cls)})
+
 
 def now_iso(timespec: str = "seconds") -> str:
     """The current UTC time in ISO 8601 (to the second unless `timespec` says otherwise)."""
@@ -224,7 +229,7 @@ class Archive:
                     "status": status,
                     "error": error,
                     "duration_seconds": duration,
-                    **counts.__dict__,
+                    **asdict(counts),
                 },
             )
 

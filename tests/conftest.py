@@ -3,7 +3,6 @@ archive built by crawling the demo site once per test session."""
 
 from __future__ import annotations
 
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -14,6 +13,7 @@ import pytest
 
 from crawler.demo.build import load_content
 from crawler.demo.server import SITE_DIR, SiteServer, serve_site
+from crawler.explore import free_port
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -40,9 +40,7 @@ def rows(db_path: Path, sql: str, params: tuple = ()) -> list[tuple]:
 
 def free_tcp_port() -> int:
     """A port nothing listens on at 127.0.0.1."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+    return free_port("127.0.0.1", 0)
 
 
 @pytest.fixture(scope="session")

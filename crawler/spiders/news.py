@@ -101,7 +101,7 @@ class NewsSpider(scrapy.Spider):
     async def start(self) -> AsyncIterator[scrapy.Request]:
         """Fetch each start URL; everything else is found from there."""
         for url in self.site.start_urls:
-            yield self._request(url, found_via="start", expand=True, dont_filter=True)
+            yield self._request(url, "start", expand=True, article_like=False, dont_filter=True)
 
     def parse_page(
         self, response: Response, found_via: str, expand: bool
@@ -170,10 +170,9 @@ class NewsSpider(scrapy.Spider):
             if netloc(url) not in self.site.hosts:
                 continue
             in_scope = self._in_listing_scope(url)
-            if in_scope or (
-                url in main_links and looks_like_article_url(url, self.article_url_regex)
-            ):
-                yield self._request(url, found_via=response.url, expand=in_scope)
+            article_like = looks_like_article_url(url, self.article_url_regex)
+            if in_scope or (article_like and url in main_links):
+                yield self._request(url, response.url, expand=in_scope, article_like=article_like)
 
     def _in_listing_scope(self, url: str) -> bool:
         """Listings are followed only under the allowed paths (by default: under the
@@ -182,14 +181,17 @@ class NewsSpider(scrapy.Spider):
         path = path_of(url)
         return any(path.startswith(prefix) for prefix in prefixes)
 
-    def _request(self, url: str, found_via: str, expand: bool, **kwargs: Any) -> scrapy.Request:
-        likely_article = looks_like_article_url(url, self.article_url_regex)
+    def _request(
+        self, url: str, found_via: str, expand: bool, article_like: bool, **kwargs: Any
+    ) -> scrapy.Request:
+        """A request for a page; likely articles go first, so that articles are archived
+        early in a run rather than after every listing."""
         return scrapy.Request(
             url,
             callback=self.parse_page,
             errback=self.on_error,
             cb_kwargs={"found_via": found_via, "expand": expand},
-            priority=10 if likely_article else 0,
+            priority=10 if article_like else 0,
             **kwargs,
         )
 
