@@ -185,7 +185,7 @@ def _crawl(
         raise BadInput(str(error)) from error
     settings = crawl_settings(db, {"LOG_LEVEL": "INFO" if verbose else "WARNING", **overrides})
     started = time.monotonic()
-    run_ids = run_crawls(sites, settings, max_articles)
+    run_ids = run_crawls(sites, settings, max_articles, quiet_fetch_errors=not verbose)
     seconds = time.monotonic() - started
     archive = Archive.open(db)
     try:

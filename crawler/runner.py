@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -11,6 +12,12 @@ from scrapy.settings import Settings
 from crawler.sites import SiteConfig
 from crawler.spiders.news import NewsSpider
 from pipelines.archive import Archive, RunCounts
+
+# Scrapy loggers that log a traceback for a failed download the spider reports anyway.
+_FETCH_ERROR_LOGGERS = (
+    "scrapy.downloadermiddlewares.robotstxt",
+    "scrapy.downloadermiddlewares.retry",
+)
 
 
 @dataclass
@@ -51,11 +58,22 @@ def crawl_settings(db_path: Path, overrides: dict[str, str] | None = None) -> Se
 
 
 def run_crawls(
-    sites: list[SiteConfig], settings: Settings, max_articles: int = 0
+    sites: list[SiteConfig],
+    settings: Settings,
+    max_articles: int = 0,
+    quiet_fetch_errors: bool = False,
 ) -> list[int | None]:
     """Crawl every site (in parallel, one crawler each); return each site's run id (None
-    for a crawl that never started)."""
-    process = CrawlerProcess(settings)
+    for a crawl that never started).
+
+    With `quiet_fetch_errors`, Scrapy's own error logs (with tracebacks) of failed
+    downloads are kept out of the terminal: the spider reports each failure in one line,
+    and in `crawl_errors`.
+    """
+    process = CrawlerProcess(settings)  # configures logging, resetting these loggers' levels
+    if quiet_fetch_errors:
+        for name in _FETCH_ERROR_LOGGERS:
+            logging.getLogger(name).setLevel(logging.CRITICAL)
     crawlers = []
     for site in sites:
         crawler = process.create_crawler(NewsSpider)

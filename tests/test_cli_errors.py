@@ -40,7 +40,10 @@ def test_unreachable_site_recorded_as_failed(tmp_path: Path):
     assert "site unreachable" in error and url in error
     assert errors == 1
     assert rows(db, "SELECT url, kind FROM crawl_errors") == [(url, "connection")]
-    assert "site unreachable" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert [line for line in result.stderr.splitlines() if "site unreachable" in line] == [
+        f"Error: {url.split('/')[2]}: {error}"
+    ]
 
 
 @pytest.mark.parametrize("where", ["missing-folder", "directory"])
