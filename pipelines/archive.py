@@ -16,7 +16,7 @@ import hashlib
 import json
 import sqlite3
 import zlib
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, field, fields
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
@@ -29,7 +29,7 @@ from pipelines.extraction import ExtractedArticle
 __all__ = ["Archive", "ArchiveError", "Outcome", "RunCounts", "now_iso"]
 
 Outcome = Literal["new", "updated", "unchanged"]
-RUN_STATUSES = ("running", "ok", "failed", "interrupted")
+RUN_STATUSES = ("running", "ok", "warning", "failed", "interrupted")
 
 migrations = Migrations("newsarchive")
 
@@ -136,6 +136,85 @@ def m001_initial(db: Database) -> None:
     db["articles"].enable_fts(["title", "text"], create_triggers=True, tokenize="porter")
 
 
+@migrations()
+def m002_history(db: Database) -> None:
+    """Article history, HTTP validators for revisits, and per-run counts by kind.
+
+    `article_versions` keeps every earlier state of an article that changed; `articles`
+    gains its current version number and the ETag / Last-Modified of its last response
+    (for conditional revisits) and the sitemap `lastmod` seen for it; `crawl_runs` gains
+    the counts of listing, feed and sitemap pages, 304 answers, bytes and errors by kind.
+    """
+    db["article_versions"].create(
+        {
+            "id": int,
+            "article_id": int,
+            "version": int,
+            "fetched_at": str,
+            "title": str,
+            "text": str,
+            "content_hash": str,
+            "extractor_version": str,
+            "crawl_run_id": int,
+            "page_id": int,
+        },
+        pk="id",
+        not_null={"article_id", "version", "fetched_at", "text", "content_hash"},
+        foreign_keys=[
+            ("article_id", "articles", "id"),
+            ("crawl_run_id", "crawl_runs", "id"),
+            ("page_id", "pages", "id"),
+        ],
+    )
+    db["article_versions"].create_index(["article_id", "version"], unique=True)
+    articles = db["articles"]
+    articles.add_column("version", int, not_null_default=1)
+    articles.add_column("etag", str)
+    articles.add_column("http_last_modified", str)
+    articles.add_column("sitemap_lastmod", str)
+    articles.add_column("last_fetched", str)
+    db.execute("UPDATE articles SET last_fetched = last_seen")
+    runs = db["crawl_runs"]
+    runs.add_column("mode", str)
+    for column in (
+        "listing_pages",
+        "feed_pages",
+        "sitemap_pages",
+        "articles_not_modified",
+        "bytes_received",
+    ):
+        runs.add_column(column, int, not_null_default=0)
+    runs.add_column("errors_by_kind", str)
+
+
+@migrations()
+def m003_block_stats(db: Database) -> None:
+    """Per-site statistics of text-block fingerprints, for learned boilerplate.
+
+    `block_stats_pages` has one row per archived page URL of a site with the set of block
+    fingerprints seen on it (so a re-fetch never counts twice); `block_stats` counts, per
+    site and fingerprint, on how many of those pages the block appears.
+    """
+    db["block_stats_pages"].create(
+        {"site": str, "url": str, "fingerprints": str, "updated": str},
+        pk=("site", "url"),
+        not_null={"fingerprints"},
+    )
+    db["block_stats"].create(
+        {
+            "site": str,
+            "fingerprint": str,
+            "page_count": int,
+            "sample_text": str,
+            "first_seen": str,
+            "last_seen": str,
+        },
+        pk=("site", "fingerprint"),
+        not_null={"page_count"},
+        defaults={"page_count": 0},
+    )
+
+
 class ArchiveError(Exception):
     """The archive cannot be opened or written."""
 
@@ -149,11 +228,25 @@ class RunCounts:
     articles_updated: int = 0
     articles_unchanged: int = 0
     errors: int = 0
+    listing_pages: int = 0
+    feed_pages: int = 0
+    sitemap_pages: int = 0
+    articles_not_modified: int = 0  # revisits answered 304 Not Modified
+    bytes_received: int = 0
+    errors_by_kind: dict[str, int] = field(default_factory=dict)
 
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> RunCounts:
         """The counts of a `crawl_runs` row."""
-        return cls(**{f.name: row[f.name] for f in fields(cls)})
+        values = {f.name: row[f.name] for f in fields(cls)}
+        values["errors_by_kind"] = json.loads(values["errors_by_kind"] or "{}")
+        return cls(**values)
+
+    def as_row(self) -> dict[str, Any]:
+        """The counts as `crawl_runs` columns."""
+        row = asdict(self)
+        row["errors_by_kind"] = json.dumps(self.errors_by_kind, sort_keys=True)
+        return row
 
 
 def now_iso(timespec: str = "seconds") -> str:
@@ -199,8 +292,9 @@ class Archive:
 
     # Crawl runs -----------------------------------------------------------------------
 
-    def start_run(self, site: str, start_urls: list[str]) -> int:
-        """Record the start of a crawl run; return its id."""
+    def start_run(self, site: str, start_urls: list[str], mode: str = "incremental") -> int:
+        """Record the start of a crawl run (`mode` "incremental" or "backfill"); return
+        its id."""
         with self.db.atomic():
             table = self.db["crawl_runs"].insert(
                 {
@@ -208,6 +302,7 @@ class Archive:
                     "start_urls": json.dumps(start_urls),
                     "started": now_iso("milliseconds"),
                     "status": "running",
+                    "mode": mode,
                 }
             )
         return int(table.last_pk)
@@ -229,7 +324,7 @@ class Archive:
                     "status": status,
                     "error": error,
                     "duration_seconds": duration,
-                    **asdict(counts),
+                    **counts.as_row(),
                 },
             )
 
@@ -278,12 +373,36 @@ class Archive:
                 return "new"
             if existing["content_hash"] == digest:
                 self.db["articles"].update(
-                    existing["id"], {"last_seen": page.fetched_at, "page_id": page_id}
+                    existing["id"],
+                    {
+                        "last_seen": page.fetched_at,
+                        "last_fetched": page.fetched_at,
+                        "page_id": page_id,
+                        **_validators(page),
+                    },
                 )
                 return "unchanged"
+            self._keep_version(existing)
             row["first_seen"] = existing["first_seen"]
+            row["version"] = existing["version"] + 1
             self.db["articles"].update(existing["id"], row)
             return "updated"
+
+    def _keep_version(self, article: dict[str, Any]) -> None:
+        """Copy the current state of an article into `article_versions`."""
+        self.db["article_versions"].insert(
+            {
+                "article_id": article["id"],
+                "version": article["version"],
+                "fetched_at": article["last_fetched"] or article["last_seen"],
+                "title": article["title"],
+                "text": article["text"],
+                "content_hash": article["content_hash"],
+                "extractor_version": article["extractor_version"],
+                "crawl_run_id": article["crawl_run_id"],
+                "page_id": article["page_id"],
+            }
+        )
 
     def count(self, table: str) -> int:
         """Number of rows in a table of the archive."""
@@ -345,9 +464,17 @@ class Archive:
             "found_via": page.found_via,
             "first_seen": page.fetched_at,
             "last_seen": page.fetched_at,
+            "last_fetched": page.fetched_at,
             "crawl_run_id": run_id,
             "page_id": page_id,
+            **_validators(page),
         }
+
+
+def _validators(page: ArticlePage) -> dict[str, str | None]:
+    """The HTTP validators of a response, for a conditional request on the next visit."""
+    headers = {name.lower(): value for name, value in page.headers.items()}
+    return {"etag": headers.get("etag"), "http_last_modified": headers.get("last-modified")}
 
 
 def page_html(row: dict[str, Any]) -> bytes:

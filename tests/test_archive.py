@@ -28,7 +28,16 @@ TEXT_UPDATED = (
 BODY = b"<html><body><article><p>The eastern pier will close.</p></article></body></html>"
 BODY_CHANGED = b"<html><body><article><p>The eastern pier will close!</p></article></body></html>"
 
-TABLES = {"articles", "pages", "crawl_runs", "crawl_errors", "articles_fts"}
+TABLES = {
+    "articles",
+    "pages",
+    "crawl_runs",
+    "crawl_errors",
+    "articles_fts",
+    "article_versions",
+    "block_stats",
+    "block_stats_pages",
+}
 
 
 def make_page(
@@ -115,7 +124,11 @@ def test_open_twice_applies_migrations_once(tmp_path):
         applied = list(archive.db["_sqlite_migrations"].rows)
     with closing(Archive.open(path)) as archive:
         assert list(archive.db["_sqlite_migrations"].rows) == applied
-        assert [row["name"] for row in applied] == ["m001_initial"]
+        assert [row["name"] for row in applied] == [
+            "m001_initial",
+            "m002_history",
+            "m003_block_stats",
+        ]
         assert archive.count("articles") == 1
         assert archive.count("crawl_runs") == 1
 
@@ -180,6 +193,11 @@ def test_store_new_article_exact_row(tmp_path):
             "last_seen": "2023-03-18T10:00:00+00:00",
             "crawl_run_id": run_id,
             "page_id": pages[0]["id"],
+            "version": 1,
+            "etag": None,
+            "http_last_modified": None,
+            "sitemap_lastmod": None,
+            "last_fetched": "2023-03-18T10:00:00+00:00",
         }
     ]
 
@@ -230,7 +248,13 @@ def test_store_same_content_is_unchanged(tmp_path):
         after = list(archive.db["articles"].rows)
         assert archive.count("articles") == 1
         assert archive.count("pages") == 1
-    assert after == [{**before[0], "last_seen": "2023-03-19T10:00:00+00:00"}]
+    assert after == [
+        {
+            **before[0],
+            "last_seen": "2023-03-19T10:00:00+00:00",
+            "last_fetched": "2023-03-19T10:00:00+00:00",
+        }
+    ]
 
 
 def test_store_changed_text_is_updated(tmp_path):
@@ -252,6 +276,8 @@ def test_store_changed_text_is_updated(tmp_path):
         "word_count": len(TEXT_UPDATED.split()),
         "content_hash": sha256(f"Eastern pier to close\n{TEXT_UPDATED}".encode()),
         "last_seen": "2023-03-20T10:00:00+00:00",
+        "last_fetched": "2023-03-20T10:00:00+00:00",
+        "version": 2,
         "crawl_run_id": second_run,
         "page_id": pages[1]["id"],
     }
@@ -380,6 +406,13 @@ def test_start_run_row(tmp_path):
         "errors": 0,
         "error": None,
         "duration_seconds": None,
+        "mode": "incremental",
+        "listing_pages": 0,
+        "feed_pages": 0,
+        "sitemap_pages": 0,
+        "articles_not_modified": 0,
+        "bytes_received": 0,
+        "errors_by_kind": None,
     }
 
 
