@@ -1,29 +1,40 @@
-"""The `newsarchive` command line: crawl sites into the archive, serve it, run the demo.
+"""The `newsarchive` command line: crawl sites into the archive, serve it, run the demo,
+print schedules.
 
-Exit statuses: 0 success; 1 a crawl run failed (e.g. the site was unreachable) or was
-interrupted (Ctrl-C, SIGTERM);
-2 bad input (a malformed URL, a bad sites file, an archive that cannot be written).
+Exit statuses of `crawl` (and `demo`): 0 success; 1 a crawl run failed (e.g. the site was
+unreachable) or was interrupted (Ctrl-C, SIGTERM); 2 bad input (a malformed URL, a bad
+sites file, an archive that cannot be written); 3 a run ended with a warning (no article
+found, or consent walls / bot challenges instead of pages); 75 another crawl holds the
+archive's lock (nothing was done; try again later).
 """
 
 from __future__ import annotations
 
+import shutil
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 
 import click
+from rich.console import Console
 
 from crawler.explore import free_port, serve_archive
+from crawler.progress import LiveProgress, summary_lines, summary_table
 from crawler.runner import RunReport, crawl_settings, run_crawls
+from crawler.schedule import crontab_line, parse_interval, systemd_units
 from crawler.sites import SiteConfig, SitesFileError, load_sites, select_site, site_from_urls
 from crawler.urls import InvalidURL
 from pipelines.archive import Archive, ArchiveError
+from pipelines.archive_lock import ArchiveLocked, archive_lock
 
 DEMO_SITE_PORT = 8780
 EXIT_RUN_FAILED = 1
 EXIT_BAD_INPUT = 2
+EXIT_RUN_WARNING = 3
+EXIT_LOCKED = 75  # EX_TEMPFAIL: cron and systemd know it as "try again later"
 
 # Settings for crawling a server on this machine: no throttling, full parallelism.
 LOCAL_SERVER_SETTINGS = {"AUTOTHROTTLE_ENABLED": "False", "CONCURRENT_REQUESTS_PER_DOMAIN": "16"}
@@ -79,6 +90,12 @@ def cli() -> None:
 @click.option(
     "--no-throttle", is_flag=True, help="Crawl at full speed: only for servers you run yourself."
 )
+@click.option(
+    "--backfill",
+    is_flag=True,
+    help="Page through every listing page, not only up to the first one already archived.",
+)
+@click.option("-q", "--quiet", is_flag=True, help="Print only the summary and errors (for cron).")
 @click.option("-v", "--verbose", is_flag=True, help="Show Scrapy's log.")
 def crawl(
     urls: tuple[str, ...],
@@ -88,19 +105,27 @@ def crawl(
     max_articles: int,
     overrides: tuple[str, ...],
     no_throttle: bool,
+    backfill: bool,
+    quiet: bool,
     verbose: bool,
 ) -> None:
     """Crawl the news sections reachable from URLS (home or section pages) into the archive.
 
+    Runs are incremental: articles already archived are fetched again only when due for a
+    revisit, and listings are read until the first page whose articles are all archived.
+
     \b
     Example:
         newsarchive crawl https://www.example.com/news/ --db news.db
-        newsarchive crawl --sites sites.toml --site example-news
+        newsarchive crawl --sites sites.toml --site example-news --quiet
         newsarchive crawl http://127.0.0.1:8000/ -s AUTOTHROTTLE_ENABLED=False
     """
     sites = _sites_to_crawl(urls, sites_file, site_names)
     settings = {**(LOCAL_SERVER_SETTINGS if no_throttle else {}), **_parse_overrides(overrides)}
-    reports = _crawl(sites, db, settings, max_articles, verbose)
+    if backfill:
+        settings["NEWS_BACKFILL"] = "True"
+    show_progress = not quiet and not verbose and sys.stderr.isatty()
+    reports = _crawl(sites, db, settings, max_articles, verbose, show_progress)
     _exit_for(reports)
 
 
@@ -143,6 +168,69 @@ def demo(db: Path, port: int, no_serve: bool) -> None:
         sys.exit(_serve(db, "127.0.0.1", port))
 
 
+@cli.command()
+@click.argument("urls", nargs=-1)
+@click.option(
+    "--every",
+    "every",
+    required=True,
+    help="How often to crawl: 15m, 30m, 1h, 6h, 1d… (minutes dividing an hour, hours a day).",
+)
+@db_option("The archive the scheduled crawls write to.")
+@click.option(
+    "--sites",
+    "sites_file",
+    type=click.Path(path_type=Path, exists=True, dir_okay=False),
+    help="The sites.toml file to crawl.",
+)
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["all", "cron", "systemd"]),
+    default="all",
+    show_default=True,
+    help="Print the crontab line, the systemd units, or both.",
+)
+def schedule(
+    urls: tuple[str, ...], every: str, db: Path, sites_file: Path | None, output_format: str
+) -> None:
+    """Print a crontab line and systemd timer units that run the crawl on a schedule.
+
+    Nothing is installed: copy what it prints. Paths are made absolute, so the schedule
+    works whatever the current folder of cron or systemd is.
+
+    \b
+    Example:
+        newsarchive schedule --every 1h --sites sites.toml
+        newsarchive schedule --every 30m https://www.example.com/news/ --format cron
+    """
+    try:
+        interval = parse_interval(every)
+    except ValueError as error:
+        raise BadInput(str(error)) from error
+    _sites_to_crawl(urls, sites_file, ())  # the same checks as `crawl`
+    command = [_newsarchive_executable(), "crawl", "--quiet", "--db", str(db.resolve())]
+    command += ["--sites", str(sites_file.resolve())] if sites_file else list(urls)
+    workdir = str(Path.cwd())
+    if output_format in ("all", "cron"):
+        click.echo("# crontab line (crontab -e); cron mails what the crawl prints:")
+        click.echo(crontab_line(interval, workdir, command))
+    if output_format in ("all", "systemd"):
+        for name, text in systemd_units(interval, workdir, command).items():
+            click.echo(f"\n# ~/.config/systemd/user/{name}")
+            click.echo(text, nl=False)
+        click.echo("\n# then: systemctl --user daemon-reload")
+        click.echo("#       systemctl --user enable --now newsarchive-crawl.timer")
+
+
+def _newsarchive_executable() -> str:
+    """The absolute path of the `newsarchive` command running now (or on the PATH)."""
+    argv0 = Path(sys.argv[0])
+    if argv0.name == "newsarchive" and argv0.exists():
+        return str(argv0.resolve())
+    return shutil.which("newsarchive") or f"{sys.executable} -m crawler"
+
+
 def _sites_to_crawl(
     urls: tuple[str, ...], sites_file: Path | None, site_names: tuple[str, ...]
 ) -> list[SiteConfig]:
@@ -177,47 +265,76 @@ def _crawl(
     overrides: dict[str, str],
     max_articles: int,
     verbose: bool,
+    show_progress: bool = False,
 ) -> list[RunReport]:
-    """Check the archive can be written, crawl, print the summary."""
-    try:
-        Archive.open(db).close()
-    except ArchiveError as error:
-        raise BadInput(str(error)) from error
-    settings = crawl_settings(db, {"LOG_LEVEL": "INFO" if verbose else "WARNING", **overrides})
-    started = time.monotonic()
-    run_ids = run_crawls(sites, settings, max_articles, quiet_fetch_errors=not verbose)
-    seconds = time.monotonic() - started
-    archive = Archive.open(db)
-    try:
-        reports = [
-            RunReport.read(archive, s.name, rid) for s, rid in zip(sites, run_ids, strict=True)
-        ]
-        total = archive.count("articles")
-    finally:
-        archive.close()
-    _print_summary(reports)
+    """Take the archive's lock, check the archive can be written, crawl, print the
+    summary."""
+    with _locked(db):
+        try:
+            Archive.open(db).close()
+        except ArchiveError as error:
+            raise BadInput(str(error)) from error
+        settings = crawl_settings(db, {"LOG_LEVEL": "INFO" if verbose else "WARNING", **overrides})
+        started = time.monotonic()
+        if show_progress:
+            with LiveProgress(Console(stderr=True)) as progress:
+                run_ids = run_crawls(
+                    sites, settings, max_articles, not verbose, on_progress=progress.update
+                )
+        else:
+            run_ids = run_crawls(sites, settings, max_articles, quiet_fetch_errors=not verbose)
+        seconds = time.monotonic() - started
+        archive = Archive.open(db)
+        try:
+            reports = [
+                RunReport.read(archive, s.name, rid) for s, rid in zip(sites, run_ids, strict=True)
+            ]
+            total = archive.count("articles")
+        finally:
+            archive.close()
+    _print_summary(reports, as_table=show_progress)
     click.echo(f"Archive {db}: {total} articles in all; crawl took {seconds:.1f} s.")
     return reports
 
 
-def _print_summary(reports: list[RunReport]) -> None:
+@contextmanager
+def _locked(db: Path) -> Iterator[None]:
+    """Hold the archive's lock; exit 75 if another process holds it."""
+    lock = archive_lock(db)
+    try:
+        lock.__enter__()
+    except ArchiveLocked as error:
+        click.echo(f"Error: {error}", err=True)
+        sys.exit(EXIT_LOCKED)
+    except OSError as error:  # no folder for the lock file: say what is wrong with the path
+        try:
+            Archive.open(db).close()
+        except ArchiveError as archive_error:
+            raise BadInput(str(archive_error)) from archive_error
+        raise BadInput(f"cannot lock archive {db}: {error.strerror}") from error
+    try:
+        yield
+    finally:
+        lock.__exit__(None, None, None)
+
+
+def _print_summary(reports: list[RunReport], as_table: bool) -> None:
+    if as_table:
+        Console().print(summary_table(reports))
+    else:
+        for report in reports:
+            click.echo("\n".join(summary_lines(report)))
     for report in reports:
-        counts = report.counts
-        stored = counts.articles_new + counts.articles_updated + counts.articles_unchanged
-        click.echo(
-            f"{report.site}: run {report.run_id} {report.status} in "
-            f"{report.duration_seconds:.1f} s\n"
-            f"  articles stored: {stored} ({counts.articles_new} new, "
-            f"{counts.articles_updated} updated, {counts.articles_unchanged} unchanged)\n"
-            f"  pages fetched: {counts.pages_fetched}, errors: {counts.errors}"
-        )
         if report.error:
-            click.echo(f"Error: {report.site}: {report.error}", err=True)
+            label = "Warning" if report.status == "warning" else "Error"
+            click.echo(f"{label}: {report.site}: {report.error}", err=True)
 
 
 def _exit_for(reports: list[RunReport]) -> None:
     if any(report.status in ("failed", "interrupted") for report in reports):
         sys.exit(EXIT_RUN_FAILED)
+    if any(report.status == "warning" for report in reports):
+        sys.exit(EXIT_RUN_WARNING)
 
 
 def _serve(db: Path, host: str, port: int) -> int:

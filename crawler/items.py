@@ -1,8 +1,9 @@
 """The items that flow from the spider through the pipelines.
 
 `ArticlePage` is what discovery yields: a fetched response that looks like an article.
-`Article` is what extraction makes of it, and what storage writes. `CrawlError` records
-what could not be archived, and why; storage writes it to the crawl log.
+`Article` is what extraction makes of it, and what storage writes. `NotModified` says a
+revisit found an article unchanged. `CrawlError` records what could not be archived, and
+why; storage writes it to the crawl log.
 """
 
 from __future__ import annotations
@@ -27,6 +28,16 @@ class ArticlePage:
     site: str
     found_via: str  # the listing page the link was found on, or "start"
     fetched_at: str  # ISO 8601, UTC
+    lastmod: str | None = None  # the sitemap's or feed's last-modified time for the URL
+
+
+@dataclass
+class NotModified:
+    """A revisit of an archived article answered 304 Not Modified: nothing to extract."""
+
+    url: str
+    site: str
+    fetched_at: str
 
 
 @dataclass

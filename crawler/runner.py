@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
+from twisted.internet.task import LoopingCall
 
 from crawler.sites import SiteConfig
 from crawler.spiders.news import NewsSpider
@@ -62,13 +65,15 @@ def run_crawls(
     settings: Settings,
     max_articles: int = 0,
     quiet_fetch_errors: bool = False,
+    on_progress: Callable[[list[tuple[str, dict[str, Any]]]], None] | None = None,
 ) -> list[int | None]:
     """Crawl every site (in parallel, one crawler each); return each site's run id (None
     for a crawl that never started).
 
     With `quiet_fetch_errors`, Scrapy's own error logs (with tracebacks) of failed
     downloads are kept out of the terminal: the spider reports each failure in one line,
-    and in `crawl_errors`.
+    and in `crawl_errors`. `on_progress`, if given, is called a few times a second with
+    each site's name and current Scrapy stats.
     """
     process = CrawlerProcess(settings)  # configures logging, resetting these loggers' levels
     if quiet_fetch_errors:
@@ -79,5 +84,17 @@ def run_crawls(
         crawler = process.create_crawler(NewsSpider)
         process.crawl(crawler, site=site, max_articles=max_articles)
         crawlers.append(crawler)
+    if on_progress is not None:
+        names = [site.name for site in sites]
+
+        def report() -> None:
+            on_progress(
+                [
+                    (name, crawler.stats.get_stats() if crawler.stats else {})
+                    for name, crawler in zip(names, crawlers, strict=True)
+                ]
+            )
+
+        LoopingCall(report).start(0.25)
     process.start()
     return [crawler.stats.get_value("archive/run_id") for crawler in crawlers]

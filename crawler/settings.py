@@ -30,8 +30,8 @@ DOWNLOAD_TIMEOUT = 30
 RETRY_TIMES = 2
 
 # Listings are followed at most this many links away from the start URLs (pagination
-# included); 0 removes the limit.
-DEPTH_LIMIT = 10
+# included, so this bounds how deep a backfill pages through a section); 0: no limit.
+DEPTH_LIMIT = 100
 
 # Article pages and listings only: no media, no huge files.
 DOWNLOAD_MAXSIZE = 10 * 1024 * 1024
@@ -48,6 +48,15 @@ ARCHIVE_DB = "archive.db"
 # Discovery (see crawler/spiders/news.py).
 NEWS_FOLLOW_ARTICLE_LINKS = False
 NEWS_MAX_ARTICLES = 0  # 0: no limit
+
+# Incremental runs (see crawler/incremental.py and crawler/revisit.py): archived articles
+# are fetched again only when due; pagination stops at the first fully known listing page
+# unless NEWS_BACKFILL is set (`newsarchive crawl --backfill`).
+SPIDER_MIDDLEWARES = {"crawler.incremental.IncrementalMiddleware": 950}
+NEWS_BACKFILL = False
+REVISIT_RECENT_DAYS = 3  # articles whose latest date is this recent...
+REVISIT_RECENT_EVERY_HOURS = 6  # ...are fetched again this often,
+REVISIT_OLD_EVERY_DAYS = 30  # older ones this often (0: only when a sitemap or feed says)
 
 FEED_EXPORT_ENCODING = "utf-8"
 LOG_LEVEL = "INFO"

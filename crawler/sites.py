@@ -7,6 +7,11 @@ A sites file declares one table per site::
     allowed_paths = ["/news/"]                  # optional: only follow listings under these
     article_url_pattern = '/news/\\d{4}/'         # optional: a regex article URLs match
     boilerplate_selectors = [".promo-box"]      # optional: CSS selectors to drop before extraction
+    feeds = ["https://www.example.com/news/rss.xml"]      # optional: RSS/Atom feeds to read
+    sitemaps = ["https://www.example.com/sitemap-news.xml"]  # optional (default: robots.txt's)
+    revisit_recent_days = 3        # optional: articles this young are "recent"...
+    revisit_recent_every_hours = 6 # ...and fetched again this often
+    revisit_old_every_days = 30    # older articles: this often (0: only when a sitemap says)
 """
 
 from __future__ import annotations
@@ -20,7 +25,9 @@ from lxml.cssselect import CSSSelector, SelectorError
 
 from crawler.urls import InvalidURL, netloc, validate_start_url
 
-_KNOWN_KEYS = {"start_urls", "allowed_paths", "article_url_pattern", "boilerplate_selectors"}
+_LIST_KEYS = ("allowed_paths", "boilerplate_selectors", "feeds", "sitemaps")
+_REVISIT_KEYS = ("revisit_recent_days", "revisit_recent_every_hours", "revisit_old_every_days")
+_KNOWN_KEYS = {"start_urls", "article_url_pattern", *_LIST_KEYS, *_REVISIT_KEYS}
 
 
 class SitesFileError(ValueError):
@@ -36,6 +43,9 @@ class SiteConfig:
     allowed_paths: list[str] = field(default_factory=list)
     article_url_pattern: str | None = None
     boilerplate_selectors: list[str] = field(default_factory=list)
+    feeds: list[str] = field(default_factory=list)
+    sitemaps: list[str] = field(default_factory=list)
+    revisit: dict[str, float] = field(default_factory=dict)  # RevisitPolicy fields to override
 
     @property
     def article_url_regex(self) -> re.Pattern[str] | None:
@@ -99,12 +109,29 @@ def _site_from_table(path: Path, name: str, table: object) -> SiteConfig:
     site = SiteConfig(
         name=name,
         start_urls=start_urls,
-        allowed_paths=_string_list(where, table, "allowed_paths"),
         article_url_pattern=table.get("article_url_pattern"),
-        boilerplate_selectors=_string_list(where, table, "boilerplate_selectors"),
+        revisit=_revisit_overrides(where, table),
+        **{key: _string_list(where, table, key) for key in _LIST_KEYS},
     )
     _check_patterns(where, site)
+    for url in site.feeds + site.sitemaps:
+        try:
+            validate_start_url(url)
+        except InvalidURL as error:
+            raise SitesFileError(f"{where}: {error}") from error
     return site
+
+
+def _revisit_overrides(where: str, table: dict) -> dict[str, float]:
+    """The site's `revisit_*` keys as `RevisitPolicy` fields."""
+    overrides = {}
+    for key in _REVISIT_KEYS:
+        if key in table:
+            value = table[key]
+            if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
+                raise SitesFileError(f"{where}: {key} must be a number >= 0")
+            overrides[key.removeprefix("revisit_")] = float(value)
+    return overrides
 
 
 def _string_list(where: str, table: dict, key: str) -> list[str]:

@@ -176,7 +176,9 @@ def m002_history(db: Database) -> None:
     db.execute("UPDATE articles SET last_fetched = last_seen")
     runs = db["crawl_runs"]
     runs.add_column("mode", str)
+    runs.add_column("complete", int, not_null_default=0)
     for column in (
+        "articles_skipped",
         "listing_pages",
         "feed_pages",
         "sitemap_pages",
@@ -228,6 +230,7 @@ class RunCounts:
     articles_updated: int = 0
     articles_unchanged: int = 0
     errors: int = 0
+    articles_skipped: int = 0  # archived articles not due for a revisit: not fetched
     listing_pages: int = 0
     feed_pages: int = 0
     sitemap_pages: int = 0
@@ -307,8 +310,17 @@ class Archive:
             )
         return int(table.last_pk)
 
-    def finish_run(self, run_id: int, status: str, counts: RunCounts, error: str | None) -> None:
-        """Record the end of a run: its status, counts and (for a failed run) the error."""
+    def finish_run(
+        self,
+        run_id: int,
+        status: str,
+        counts: RunCounts,
+        error: str | None,
+        complete: bool = False,
+    ) -> None:
+        """Record the end of a run: its status, counts, the error or warning, and whether
+        it went through everything it found (`complete`: the next run may stop paging
+        through listings early)."""
         if status not in RUN_STATUSES:
             raise ValueError(f"unknown run status {status!r}")
         run = self.get_run(run_id)
@@ -324,6 +336,7 @@ class Archive:
                     "status": status,
                     "error": error,
                     "duration_seconds": duration,
+                    "complete": int(complete),
                     **counts.as_row(),
                 },
             )
@@ -331,6 +344,35 @@ class Archive:
     def get_run(self, run_id: int) -> dict[str, Any]:
         """The `crawl_runs` row of a run."""
         return self.db["crawl_runs"].get(run_id)
+
+    def errors_by_kind(self, run_id: int) -> dict[str, int]:
+        """How many `crawl_errors` rows of each kind a run has."""
+        rows = self.db.execute(
+            "SELECT kind, count(*) FROM crawl_errors WHERE crawl_run_id = ? GROUP BY kind",
+            [run_id],
+        ).fetchall()
+        return dict(rows)
+
+    def close_stale_runs(self, site: str) -> int:
+        """Mark runs of `site` still "running" as interrupted: their process was killed
+        before it could record the end (call it while holding the archive's crawl lock).
+        Return how many there were."""
+        with self.db.atomic():
+            cursor = self.db.execute(
+                "UPDATE crawl_runs SET status = 'interrupted', error = ?"
+                " WHERE site = ? AND status = 'running'",
+                ["the run ended without recording its end (the process was killed)", site],
+            )
+        return cursor.rowcount
+
+    def previous_run_complete(self, site: str, run_id: int) -> bool:
+        """True if the last run of `site` before `run_id` went through everything it found,
+        so that articles older than what listings show first are all archived."""
+        row = self.db.execute(
+            "SELECT complete FROM crawl_runs WHERE site = ? AND id < ? ORDER BY id DESC LIMIT 1",
+            [site, run_id],
+        ).fetchone()
+        return bool(row and row[0])
 
     def record_error(
         self,
@@ -378,6 +420,7 @@ class Archive:
                         "last_seen": page.fetched_at,
                         "last_fetched": page.fetched_at,
                         "page_id": page_id,
+                        "sitemap_lastmod": page.lastmod or existing["sitemap_lastmod"],
                         **_validators(page),
                     },
                 )
@@ -403,6 +446,37 @@ class Archive:
                 "page_id": article["page_id"],
             }
         )
+
+    def known_articles(self, site: str) -> dict[str, dict[str, Any]]:
+        """What the archive knows of each article of `site`, by URL (also by the URL first
+        requested, when a redirect led to it): dates, last fetch and HTTP validators."""
+        rows = self.db.execute(
+            "SELECT a.url, p.requested_url, a.published, a.modified, a.first_seen,"
+            " a.last_fetched, a.etag, a.http_last_modified, a.sitemap_lastmod"
+            " FROM articles a LEFT JOIN pages p ON p.article_id = a.id AND p.url != p.requested_url"
+            " WHERE a.site = ?",
+            [site],
+        )
+        names = [column[0] for column in rows.description]
+        known: dict[str, dict[str, Any]] = {}
+        for values in rows.fetchall():
+            row = dict(zip(names, values, strict=True))
+            requested = row.pop("requested_url")
+            known[row["url"]] = row
+            if requested:
+                known.setdefault(requested, row)
+        return known
+
+    def mark_not_modified(self, url: str, fetched_at: str, run_id: int) -> bool:
+        """Record that a revisit found the article at `url` unchanged (HTTP 304); return
+        False if no article has that URL."""
+        with self.db.atomic():
+            cursor = self.db.execute(
+                "UPDATE articles SET last_seen = ?, last_fetched = ?, crawl_run_id = ?"
+                " WHERE url = ?",
+                [fetched_at, fetched_at, run_id, url],
+            )
+        return cursor.rowcount > 0
 
     def count(self, table: str) -> int:
         """Number of rows in a table of the archive."""
@@ -465,6 +539,7 @@ class Archive:
             "first_seen": page.fetched_at,
             "last_seen": page.fetched_at,
             "last_fetched": page.fetched_at,
+            "sitemap_lastmod": page.lastmod,
             "crawl_run_id": run_id,
             "page_id": page_id,
             **_validators(page),

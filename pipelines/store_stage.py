@@ -14,7 +14,7 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 
 from crawler.classify import PageKind
-from crawler.items import Article, CrawlError
+from crawler.items import Article, CrawlError, NotModified
 from pipelines.archive import Archive, RunCounts
 
 logger = logging.getLogger(__name__)
@@ -44,9 +44,12 @@ class StorePipeline:
         self.archive = Archive.open(self.db_path)
         spider = self.crawler.spider
         site = getattr(spider, "site", None)
-        self.run_id = self.archive.start_run(
-            site.name if site else spider.name, site.start_urls if site else []
-        )
+        name = site.name if site else spider.name
+        stale = self.archive.close_stale_runs(name)
+        if stale:
+            logger.warning("%s earlier run(s) of %s had been killed; resuming", stale, name)
+        mode = "backfill" if self.crawler.settings.getbool("NEWS_BACKFILL") else "incremental"
+        self.run_id = self.archive.start_run(name, site.start_urls if site else [], mode)
         self.crawler.stats.set_value("archive/run_id", self.run_id)
         logger.info("Crawl run %s started, archiving into %s", self.run_id, self.db_path)
 
@@ -62,6 +65,10 @@ class StorePipeline:
         if isinstance(item, Article):
             outcome = self.archive.store_article(item.page, item.extracted, self.run_id)
             self.crawler.stats.inc_value(f"archive/articles_{outcome}")
+        elif isinstance(item, NotModified) and self.archive.mark_not_modified(
+            item.url, item.fetched_at, self.run_id
+        ):
+            self.crawler.stats.inc_value("archive/articles_not_modified")
         return item
 
     def spider_closed(self, reason: str) -> None:
@@ -69,33 +76,63 @@ class StorePipeline:
         archive. Runs after every item has gone through the pipelines."""
         if self.archive is None or self.run_id is None:
             return
+        counts = self._counts()
+        status, error = self._run_status(reason, counts)
+        complete = status == "ok" and reason == "finished"
+        self.archive.finish_run(self.run_id, status, counts, error, complete=complete)
+        logger.info("Crawl run %s %s: %s", self.run_id, status, counts)
+        self.archive.close()
+        self.archive = None
+
+    def _counts(self) -> RunCounts:
         stats = self.crawler.stats
-        counts = RunCounts(
+        return RunCounts(
             pages_fetched=stats.get_value("downloader/response_count", 0)
             - stats.get_value("robotstxt/response_count", 0),
             articles_new=stats.get_value("archive/articles_new", 0),
             articles_updated=stats.get_value("archive/articles_updated", 0),
             articles_unchanged=stats.get_value("archive/articles_unchanged", 0),
+            articles_not_modified=stats.get_value("archive/articles_not_modified", 0),
+            articles_skipped=stats.get_value("incremental/skipped", 0),
             errors=stats.get_value("archive/errors", 0),
+            listing_pages=stats.get_value(f"news/pages/{PageKind.LISTING}", 0),
+            feed_pages=stats.get_value("news/feeds", 0),
+            sitemap_pages=stats.get_value("news/sitemaps", 0),
+            bytes_received=stats.get_value("downloader/response_bytes", 0),
+            errors_by_kind=self.archive.errors_by_kind(self.run_id),
         )
-        status, error = self._run_status(reason, counts)
-        self.archive.finish_run(self.run_id, status, counts, error)
-        logger.info("Crawl run %s %s: %s", self.run_id, status, counts)
-        self.archive.close()
-        self.archive = None
 
     def _run_status(self, reason: str, counts: RunCounts) -> tuple[str, str | None]:
         if reason in _INTERRUPTED_REASONS:
             return "interrupted", f"crawl stopped before the end ({reason})"
-        if counts.errors and not self._any_page_parsed():
-            url, kind, message = self.archive.db.execute(
-                "SELECT url, kind, message FROM crawl_errors WHERE crawl_run_id = ?"
-                " ORDER BY id LIMIT 1",
-                [self.run_id],
-            ).fetchone()
+        walls = counts.errors_by_kind.get("wall", 0)
+        if counts.errors and not self._any_page_parsed() and not walls:
+            url, kind, message = self._first_error()
             what = "no page could be fetched" if kind == "http" else "site unreachable"
             return "failed", f"{what}: {url}: {message}"
+        if walls:
+            url, _, message = self._first_error("wall")
+            return "warning", f"{walls} page(s) were not the site's pages but a {message}: {url}"
+        articles = (
+            counts.articles_new
+            + counts.articles_updated
+            + counts.articles_unchanged
+            + counts.articles_not_modified
+            + counts.articles_skipped
+            + counts.errors_by_kind.get("extraction", 0)
+        )
+        if not articles and reason == "finished":
+            return "warning", "no article found: the start pages, feeds and sitemaps led to none"
         return "ok", None
+
+    def _first_error(self, kind: str | None = None) -> tuple[str, str, str]:
+        """URL, kind and message of the run's first error (of `kind`, if given)."""
+        assert self.archive is not None
+        return self.archive.db.execute(
+            "SELECT url, kind, message FROM crawl_errors WHERE crawl_run_id = ?"
+            " AND (? IS NULL OR kind = ?) ORDER BY id LIMIT 1",
+            [self.run_id, kind, kind],
+        ).fetchone()
 
     def _any_page_parsed(self) -> bool:
         """True if the spider got at least one page of the site it could read."""

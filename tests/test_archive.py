@@ -407,6 +407,8 @@ def test_start_run_row(tmp_path):
         "error": None,
         "duration_seconds": None,
         "mode": "incremental",
+        "complete": 0,
+        "articles_skipped": 0,
         "listing_pages": 0,
         "feed_pages": 0,
         "sitemap_pages": 0,

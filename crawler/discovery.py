@@ -1,0 +1,137 @@
+"""Finding article URLs beyond listing pages: RSS/Atom feeds, XML sitemaps, robots.txt,
+and telling pagination links apart from other listing links.
+
+Pure functions over response bodies and URLs; the spider decides what to request.
+Feeds are parsed with feedparser, sitemaps with Scrapy's own sitemap parser (the one
+`SitemapSpider` uses), which handles sitemap indexes and news sitemaps alike.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from time import struct_time
+from urllib.parse import urljoin
+
+import feedparser
+from lxml.html import HtmlElement
+from scrapy.utils.gz import gunzip
+from scrapy.utils.sitemap import Sitemap, sitemap_urls_from_robots
+
+__all__ = [
+    "DiscoveredURL",
+    "feed_entries",
+    "feed_links",
+    "looks_like_feed",
+    "looks_like_sitemap",
+    "page_number",
+    "pagination_links",
+    "sitemap_entries",
+    "sitemaps_from_robots",
+]
+
+FEED_TYPES = ("application/rss+xml", "application/atom+xml", "application/feed+json")
+
+_PAGE_NUMBER_RES = (
+    re.compile(r"/page/(\d+)/?(?:[?#].*)?$", re.IGNORECASE),
+    re.compile(r"[?&](?:page|paged|pg)=(\d+)(?:&|#|$)", re.IGNORECASE),
+)
+
+
+@dataclass(frozen=True)
+class DiscoveredURL:
+    """A URL found in a feed or sitemap, with the last-modified time given for it."""
+
+    url: str
+    lastmod: str | None = None
+
+
+def feed_links(tree: HtmlElement, base_url: str) -> list[str]:
+    """The feeds a page announces with `<link rel="alternate" type="application/rss+xml">`
+    (or Atom), as absolute URLs."""
+    links = []
+    for link in tree.xpath("//link[@href]"):
+        rel = (link.get("rel") or "").lower().split()
+        kind = (link.get("type") or "").lower().strip()
+        if "alternate" in rel and kind in FEED_TYPES:
+            links.append(urljoin(base_url, link.get("href").strip()))
+    return links
+
+
+def looks_like_feed(body: bytes) -> bool:
+    """True if the body starts like an RSS or Atom document."""
+    head = body[:1024].lstrip().lower()
+    return b"<rss" in head or b"<feed" in head or b"<rdf:rdf" in head
+
+
+def looks_like_sitemap(body: bytes) -> bool:
+    """True if the body (gzipped or not) is a sitemap or sitemap index."""
+    head = _ungzip(body)[:2048].lower()
+    return b"<urlset" in head or b"<sitemapindex" in head
+
+
+def feed_entries(body: bytes, base_url: str) -> list[DiscoveredURL]:
+    """The entry links of an RSS or Atom feed, with each entry's updated (or published)
+    time in ISO 8601."""
+    parsed = feedparser.parse(body, response_headers={"content-location": base_url})
+    entries = []
+    for entry in parsed.entries:
+        link = entry.get("link")
+        if not link:
+            continue
+        when = entry.get("updated_parsed") or entry.get("published_parsed")
+        entries.append(DiscoveredURL(urljoin(base_url, link), _iso(when)))
+    return entries
+
+
+def sitemap_entries(body: bytes, base_url: str) -> tuple[list[DiscoveredURL], list[DiscoveredURL]]:
+    """The (page URLs, child sitemap URLs) of a sitemap or sitemap index, each with its
+    `lastmod`. A gzipped sitemap is unpacked first; a broken one yields what was readable."""
+    sitemap = Sitemap(_ungzip(body))
+    pages, children = [], []
+    for entry in sitemap:
+        found = DiscoveredURL(urljoin(base_url, entry["loc"]), entry.get("lastmod") or None)
+        (children if sitemap.type == "sitemapindex" else pages).append(found)
+    return pages, children
+
+
+def sitemaps_from_robots(body: bytes, base_url: str) -> list[str]:
+    """The `Sitemap:` URLs of a robots.txt file."""
+    return list(sitemap_urls_from_robots(body, base_url=base_url))
+
+
+def page_number(url: str) -> int | None:
+    """The page number of a paginated listing URL (`/page/3/`, `?page=3`), or None."""
+    for pattern in _PAGE_NUMBER_RES:
+        match = pattern.search(url)
+        if match:
+            return int(match.group(1))
+    return None
+
+
+def pagination_links(tree: HtmlElement, base_url: str) -> set[str]:
+    """Links of a listing page that lead to its other pages: `rel="next"` / `rel="prev"`
+    and links whose URL carries a page number."""
+    links = set()
+    for anchor in tree.xpath("//a[@href] | //link[@href]"):
+        href = urljoin(base_url, anchor.get("href").strip())
+        rel = (anchor.get("rel") or "").lower().split()
+        if "next" in rel or "prev" in rel or page_number(href) is not None:
+            links.add(href)
+    return links
+
+
+def _ungzip(body: bytes) -> bytes:
+    if body[:2] == b"\x1f\x8b":
+        try:
+            return gunzip(body)
+        except OSError:
+            return b""
+    return body
+
+
+def _iso(when: struct_time | None) -> str | None:
+    if when is None:
+        return None
+    return datetime(*when[:6], tzinfo=UTC).isoformat()
