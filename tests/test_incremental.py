@@ -150,7 +150,9 @@ def test_feed_only_site(tmp_path: Path):
     site_dir.mkdir()
     with serve_site(site_dir) as server:
         articles = generate_articles(30)
-        Newsroom(site_dir, server.base_url, articles, listings=False, sitemap=False).write()
+        Newsroom(
+            site_dir, server.base_url, articles, listings=False, sitemap=False, feed_size=None
+        ).write()
         result = crawl(server, tmp_path / "a.db")
     db = tmp_path / "a.db"
     assert result.returncode == 0, result.stderr

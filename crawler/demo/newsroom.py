@@ -116,6 +116,7 @@ class Newsroom:
         feed: bool = True,
         sitemap: bool = True,
         sitemap_index_size: int = 0,
+        feed_size: int | None = 50,
     ) -> None:
         self.directory = directory
         self.base_url = base_url.rstrip("/")
@@ -125,6 +126,7 @@ class Newsroom:
         self.feed = feed
         self.sitemap = sitemap
         self.sitemap_index_size = sitemap_index_size  # 0: one sitemap; else per-file size
+        self.feed_size = feed_size  # the feed lists this many latest articles (None: all)
 
     # Changing the site -------------------------------------------------------------
 
@@ -247,7 +249,7 @@ class Newsroom:
             self._write_sitemaps()
         self._write("/robots.txt", robots)
         if self.feed:
-            self._write("/feed.xml", self._rss(self.newest_first()))
+            self._write("/feed.xml", self._rss(self.newest_first()[: self.feed_size]))
 
     def _write_sitemaps(self) -> None:
         articles = self.newest_first()
