@@ -24,6 +24,7 @@ from pathlib import Path
 from crawler.demo.newsroom import Newsroom, generate_articles
 from crawler.demo.server import SiteServer, serve_site
 
+CLI = (sys.executable, "-m", "crawler")
 ARTICLE_PATH = re.compile(r"^/\d{4}/\d{2}/\d{2}/[^/]+/$")
 
 
@@ -43,8 +44,7 @@ def crawl(server: SiteServer, db: Path) -> tuple[float, Counter, str]:
     server.request_log.clear()
     started = time.perf_counter()
     result = subprocess.run(
-        [sys.executable, "-m", "crawler", "crawl", server.base_url, "--db", str(db)]
-        + ["--no-throttle", "--quiet"],
+        [*CLI, "crawl", server.base_url, "--db", str(db), "--no-throttle", "--quiet"],
         capture_output=True,
         text=True,
         check=False,
