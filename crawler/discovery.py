@@ -9,12 +9,14 @@ Feeds are parsed with feedparser, sitemaps with Scrapy's own sitemap parser (the
 from __future__ import annotations
 
 import re
+import zlib
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from time import struct_time
 from urllib.parse import urljoin
 
 import feedparser
+from lxml import etree
 from lxml.html import HtmlElement
 from scrapy.utils.gz import gunzip
 from scrapy.utils.sitemap import Sitemap, sitemap_urls_from_robots
@@ -80,7 +82,8 @@ def feed_entries(body: bytes, base_url: str) -> list[DiscoveredURL]:
         link = entry.get("link")
         if not link:
             continue
-        when = entry.get("updated_parsed") or entry.get("published_parsed")
+        # dict.get: feedparser's own get() maps "updated" to "published" with a warning.
+        when = dict.get(entry, "updated_parsed") or dict.get(entry, "published_parsed")
         entries.append(DiscoveredURL(urljoin(base_url, link), _iso(when)))
     return entries
 
@@ -88,8 +91,15 @@ def feed_entries(body: bytes, base_url: str) -> list[DiscoveredURL]:
 def sitemap_entries(body: bytes, base_url: str) -> tuple[list[DiscoveredURL], list[DiscoveredURL]]:
     """The (page URLs, child sitemap URLs) of a sitemap or sitemap index, each with its
     `lastmod`. A gzipped sitemap is unpacked first; a broken one yields what was readable."""
-    sitemap = Sitemap(_ungzip(body))
-    pages, children = [], []
+    body = _ungzip(body)
+    pages: list[DiscoveredURL] = []
+    children: list[DiscoveredURL] = []
+    if not body.strip():
+        return pages, children
+    try:
+        sitemap = Sitemap(body)
+    except etree.XMLSyntaxError:
+        return pages, children
     for entry in sitemap:
         found = DiscoveredURL(urljoin(base_url, entry["loc"]), entry.get("lastmod") or None)
         (children if sitemap.type == "sitemapindex" else pages).append(found)
@@ -126,7 +136,7 @@ def _ungzip(body: bytes) -> bytes:
     if body[:2] == b"\x1f\x8b":
         try:
             return gunzip(body)
-        except OSError:
+        except (OSError, EOFError, zlib.error):  # truncated or corrupt: nothing readable
             return b""
     return body
 

@@ -16,6 +16,7 @@ A sites file declares one table per site::
 
 from __future__ import annotations
 
+import math
 import re
 import tomllib
 from dataclasses import dataclass, field
@@ -128,7 +129,12 @@ def _revisit_overrides(where: str, table: dict) -> dict[str, float]:
     for key in _REVISIT_KEYS:
         if key in table:
             value = table[key]
-            if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
+            if (
+                isinstance(value, bool)
+                or not isinstance(value, int | float)
+                or not math.isfinite(value)
+                or value < 0
+            ):
                 raise SitesFileError(f"{where}: {key} must be a number >= 0")
             overrides[key.removeprefix("revisit_")] = float(value)
     return overrides

@@ -117,7 +117,7 @@ def test_demo_command_crawls_and_serves(tmp_path: Path, demo_content: dict):
     port = free_tcp_port()
     output, url = _run_demo(tmp_path, port)
     n = len(demo_content["articles"])
-    assert f"articles stored: {n} ({n} new, 0 updated, 0 unchanged)" in output
+    assert f"articles: {n} new, 0 updated, 0 unchanged, 0 not modified, 0 already" in output
     assert url == f"http://127.0.0.1:{port}/"
 
 
@@ -139,7 +139,10 @@ def test_demo_twice_archives_nothing_new(tmp_path: Path, demo_content: dict):
     second = run_cli("demo", "--db", db, "--no-serve")
     assert first.returncode == 0 and second.returncode == 0, first.stderr + second.stderr
     n = len(demo_content["articles"])
-    assert f"articles stored: {n} (0 new, 0 updated, {n} unchanged)" in second.stdout
+    assert (
+        f"articles: 0 new, 0 updated, 0 unchanged, 0 not modified, {n} already archived"
+        in second.stdout
+    )
     assert rows(Path(db), "SELECT count(*), count(DISTINCT site) FROM articles") == [(n, 1)]
     assert rows(Path(db), "SELECT DISTINCT site FROM articles") == [("demo",)]
 

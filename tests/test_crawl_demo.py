@@ -113,7 +113,8 @@ def test_crawl_run_recorded(demo_archive: Path, demo_content: dict):
 
 
 def test_second_crawl_adds_no_rows(tmp_path: Path, demo_site, demo_content: dict):
-    """Crawling the same site again adds no article or page rows, and logs a second run."""
+    """Crawling the same site again adds no article or page rows, fetches no archived
+    article again (none is due for a revisit), and logs a second run."""
     db = tmp_path / "archive.db"
     first = run_cli("crawl", demo_site.base_url, "--db", str(db), "--no-throttle")
     assert first.returncode == 0, first.stderr
@@ -124,11 +125,11 @@ def test_second_crawl_adds_no_rows(tmp_path: Path, demo_site, demo_content: dict
         rows(db, "SELECT (SELECT count(*) FROM articles), (SELECT count(*) FROM pages)") == counts
     )
     n = len(demo_content["articles"])
-    assert rows(db, "SELECT id, status, articles_new, articles_unchanged FROM crawl_runs") == [
-        (1, "ok", n, 0),
-        (2, "ok", 0, n),
-    ]
-    assert "0 new" in second.stdout and f"{n} unchanged" in second.stdout
+    assert rows(
+        db,
+        "SELECT id, status, articles_new, articles_unchanged, articles_skipped FROM crawl_runs",
+    ) == [(1, "ok", n, 0, 0), (2, "ok", 0, 0, n)]
+    assert f"0 new, 0 updated, 0 unchanged, 0 not modified, {n} already archived" in second.stdout
 
 
 def test_robots_txt_obeyed_and_user_agent(demo_site, tmp_path: Path):

@@ -251,7 +251,10 @@ def test_feed_links_none():
         (RSS_DATED, True),
         (ATOM, True),
         (b"\n\n  <rss version='2.0'><channel></channel></rss>", True),
-        (b'<?xml version="1.0"?><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">', True),
+        (
+            b'<?xml version="1.0"?><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">',
+            True,
+        ),
         (HOME_PAGE.encode(), False),
         (URLSET, False),
         (b"", False),
@@ -325,8 +328,12 @@ def test_feed_entries_atom():
     """Atom entry links, relative ones resolved; updated (not published) is the lastmod."""
     entries = feed_entries(ATOM, "https://valley.example.org/feeds/all.atom")
     assert entries == [
-        DiscoveredURL("https://valley.example.org/2026/11/bridge.html", "2026-11-27T08:15:00+00:00"),
-        DiscoveredURL("https://valley.example.org/2026/11/school.html", "2026-11-25T12:00:00+00:00"),
+        DiscoveredURL(
+            "https://valley.example.org/2026/11/bridge.html", "2026-11-27T08:15:00+00:00"
+        ),
+        DiscoveredURL(
+            "https://valley.example.org/2026/11/school.html", "2026-11-25T12:00:00+00:00"
+        ),
     ]
 
 

@@ -32,7 +32,8 @@ def known(**fields):
 
 def test_default_policy():
     """The default policy: recent for 3 days, revisited every 6 hours, then every 30 days."""
-    assert DEFAULT == RevisitPolicy(recent_days=3, recent_every_hours=6, old_every_days=30)
+    policy = RevisitPolicy()
+    assert policy == RevisitPolicy(recent_days=3, recent_every_hours=6, old_every_days=30)
 
 
 def test_from_settings_reads_all_three_settings():
