@@ -85,9 +85,9 @@ def main() -> None:
     startup = second[0] - durations[1]
     print(f"\nrun 2 / run 1, crawl time: {crawl_ratio:.1%}   wall time: {ratio:.1%}")
     print(f"(wall time includes {startup:.1f} s of process start-up: Python, Scrapy, the archive)")
-    met = second[1]["article"] == 0 and crawl_ratio <= 0.10
+    met = second[1]["article"] == 0 and max(crawl_ratio, ratio) <= 0.10
     print(
-        "target (no article request in run 2, run 2 <= 10% of run 1): "
+        "target (no article request in run 2, run 2 <= 10% of run 1, crawl and wall time): "
         + ("met" if met else "NOT met")
     )
 
