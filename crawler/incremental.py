@@ -130,7 +130,12 @@ class IncrementalMiddleware:
             headers["If-Modified-Since"] = known["http_last_modified"]
         return request.replace(
             headers={**request.headers.to_unicode_dict(), **headers},
-            meta={**request.meta, "handle_httpstatus_list": [304], "revisit": True},
+            meta={
+                **request.meta,
+                "handle_httpstatus_list": [304],
+                "revisit": True,
+                "archived_url": known["url"],  # the URL the article is archived under
+            },
         )
 
     def _limit_pagination(self, response: Response, outputs: list[Any]) -> list[Any]:

@@ -140,7 +140,8 @@ class NewsSpider(scrapy.Spider):
         wall or bot challenge is a `CrawlError`, never an article."""
         if response.status == 304:
             self.crawler.stats.inc_value("news/not_modified")
-            yield NotModified(normalize_url(response.url), self.site.name, _now())
+            url = response.meta.get("archived_url") or normalize_url(response.url)
+            yield NotModified(url, self.site.name, _now())
             return
         if not isinstance(response, TextResponse):
             self.crawler.stats.inc_value("news/skipped/not_html")
