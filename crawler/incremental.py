@@ -13,7 +13,9 @@ what is known of the site's articles. Then, for the requests the spider yields:
   after one that did not finish (killed, interrupted, or stopped by `--max-articles`):
   what it missed may lie deeper;
 - in an incremental run, a listing page only leads to the next page, not to pages
-  further on that numbered pagination links to.
+  further on that numbered pagination links to;
+- a sitemap index's child sitemaps whose `lastmod` is older than the start of the last
+  complete run are not fetched again: they list nothing new.
 
 Because the state is the archive's own committed rows, a crawl killed at any point (even
 with SIGKILL) resumes by running it again: nothing stored is fetched again, nothing is
@@ -32,7 +34,7 @@ from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.http import Response
 
-from crawler.revisit import RevisitPolicy, is_due
+from crawler.revisit import RevisitPolicy, is_due, parse_time
 from crawler.urls import normalize_url
 from pipelines.archive import Archive
 
@@ -51,6 +53,7 @@ class IncrementalMiddleware:
         self.default_policy = RevisitPolicy.from_settings(crawler.settings)
         self.known: dict[str, dict[str, Any]] = {}
         self.early_stop = False
+        self.since: datetime | None = None  # start of the last complete run
         self.policy = self.default_policy
         self.skipped: set[str] = set()  # known articles not due: not fetched
         self.revisited: set[str] = set()
@@ -71,10 +74,13 @@ class IncrementalMiddleware:
         try:
             self.known = archive.known_articles(site.name)
             run_id = self.crawler.stats.get_value("archive/run_id")
-            complete = run_id is not None and archive.previous_run_complete(site.name, run_id)
+            complete_since = (
+                archive.previous_complete_run(site.name, run_id) if run_id is not None else None
+            )
         finally:
             archive.close()
-        self.early_stop = complete and not self.backfill
+        self.early_stop = complete_since is not None and not self.backfill
+        self.since = parse_time(complete_since) if self.early_stop else None
         logger.info(
             "%s articles of %s archived; %s",
             len(self.known),
@@ -88,11 +94,23 @@ class IncrementalMiddleware:
         if response.meta.get("role") in ("listing", "pagination") and self.early_stop:
             outputs = self._limit_pagination(response, list(result))
         for output in outputs:
-            if isinstance(output, scrapy.Request) and output.meta.get("role") == "article":
-                output = self._article_request(output)
+            if isinstance(output, scrapy.Request):
+                role = output.meta.get("role")
+                if role == "article":
+                    output = self._article_request(output)
+                elif role == "sitemap" and self._unchanged_sitemap(output):
+                    output = None
                 if output is None:
                     continue
             yield output
+
+    def _unchanged_sitemap(self, request: scrapy.Request) -> bool:
+        """True for a child sitemap last modified before the last complete run began."""
+        lastmod = parse_time(request.meta.get("lastmod"))
+        if self.since is None or lastmod is None or lastmod >= self.since:
+            return False
+        self.crawler.stats.inc_value("incremental/sitemaps_unchanged")
+        return True
 
     async def process_spider_output_async(self, response: Response, result: Any) -> Any:
         """The asynchronous form of `process_spider_output`."""

@@ -365,14 +365,16 @@ class Archive:
             )
         return cursor.rowcount
 
-    def previous_run_complete(self, site: str, run_id: int) -> bool:
-        """True if the last run of `site` before `run_id` went through everything it found,
-        so that articles older than what listings show first are all archived."""
+    def previous_complete_run(self, site: str, run_id: int) -> str | None:
+        """When the last run of `site` before `run_id` started, if that run went through
+        everything it found (so that articles older than what listings show first are all
+        archived); None if it did not, or if there is none."""
         row = self.db.execute(
-            "SELECT complete FROM crawl_runs WHERE site = ? AND id < ? ORDER BY id DESC LIMIT 1",
+            "SELECT complete, started FROM crawl_runs WHERE site = ? AND id < ?"
+            " ORDER BY id DESC LIMIT 1",
             [site, run_id],
         ).fetchone()
-        return bool(row and row[0])
+        return row[1] if row and row[0] else None
 
     def record_error(
         self,

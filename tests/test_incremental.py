@@ -239,3 +239,32 @@ def test_site_without_articles_is_a_warning(tmp_path: Path):
         ("warning", "no article found: the start pages, feeds and sitemaps led to none")
     ]
     assert "Warning:" in result.stderr and "no article found" in result.stderr
+
+
+def test_unchanged_child_sitemaps_are_not_fetched_again(tmp_path: Path):
+    """In a sitemap index, child sitemaps whose lastmod predates the last complete run are
+    skipped by the next run; the changed one is read and its new articles archived."""
+    site_dir = tmp_path / "site"
+    site_dir.mkdir()
+    db = tmp_path / "a.db"
+    with serve_site(site_dir) as server:
+        room = Newsroom(
+            site_dir,
+            server.base_url,
+            generate_articles(30),
+            listings=False,
+            feed=False,
+            sitemap_index_size=8,
+        )
+        room.write()
+        assert crawl(server, db).returncode == 0
+        added = generate_articles(2, newest=datetime.now(UTC), seed=3)
+        for number, article in enumerate(added):
+            article.slug = f"fresh-sitemap-entry-number-{number}"
+        room.add(added)
+        second = crawl(server, db)
+    assert second.returncode == 0, second.stderr
+    sitemaps = [p for p in server.request_log if p.endswith(".xml")]
+    assert sorted(sitemaps) == ["/sitemap-1.xml", "/sitemap.xml"]
+    assert sorted(article_paths(server)) == sorted(a.path for a in added)
+    assert rows(db, "SELECT articles_new, sitemap_pages FROM crawl_runs WHERE id = 2") == [(2, 2)]

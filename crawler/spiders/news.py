@@ -185,7 +185,7 @@ class NewsSpider(scrapy.Spider):
         for child in children:
             if netloc(child.url) in self.site.hosts:
                 yield self._discovery_request(
-                    child.url, response.url, "sitemap", self.parse_sitemap
+                    child.url, response.url, "sitemap", self.parse_sitemap, lastmod=child.lastmod
                 )
         yield from self._follow_discovered(pages, response.url)
 
@@ -331,16 +331,23 @@ class NewsSpider(scrapy.Spider):
         )
 
     def _discovery_request(
-        self, url: str, found_via: str, role: str, callback: Any, optional: bool = False
+        self,
+        url: str,
+        found_via: str,
+        role: str,
+        callback: Any,
+        optional: bool = False,
+        lastmod: str | None = None,
     ) -> scrapy.Request:
-        """A request for a feed, sitemap or robots.txt (an `optional` one may be missing)."""
+        """A request for a feed, sitemap or robots.txt (an `optional` one may be missing;
+        `lastmod` is what a sitemap index says of a child sitemap)."""
         return scrapy.Request(
             url,
             callback=callback,
             errback=self.on_error,
             cb_kwargs={"found_via": found_via},
             priority=5,
-            meta={"role": role, "optional": optional},
+            meta={"role": role, "optional": optional, "lastmod": lastmod},
         )
 
 
