@@ -1,0 +1,172 @@
+"""`newsarchive serve` in a real browser: Debian's headless Chromium driven by Playwright.
+
+Playwright never downloads a browser here (`playwright install` is never run): it launches
+`/usr/bin/chromium`, which `.ci/run` installs with apt-get. Each test saves a screenshot of
+its page under `artifacts/screenshots/` (git-ignored).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, Dialog, Page, expect, sync_playwright
+from test_crawl_demo import SEED_BOILERPLATE
+
+from archive_samples import HOSTILE_PARAGRAPHS, HOSTILE_TITLE, HOSTILE_URL
+from conftest import REPO_ROOT, SEED_SLUG, SEED_TITLE, rows
+from crawler.demo.build import story_paragraphs
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+SCREENSHOTS = REPO_ROOT / "artifacts" / "screenshots"
+DB = "newsroom"
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    """Headless Debian Chromium, for the module's tests."""
+    assert Path(CHROMIUM).exists(), f"{CHROMIUM} is missing: apt-get install chromium"
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def dialogs() -> list[str]:
+    """The messages of the JavaScript dialogs (alert, confirm…) the test's page opened."""
+    return []
+
+
+@pytest.fixture
+def page(browser: Browser, dialogs: list[str]) -> Iterator[Page]:
+    """A fresh page that records (and dismisses) every dialog; any dialog fails the test."""
+    context = browser.new_context(viewport={"width": 1100, "height": 800})
+    page = context.new_page()
+
+    def on_dialog(dialog: Dialog) -> None:
+        dialogs.append(dialog.message)
+        dialog.dismiss()
+
+    page.on("dialog", on_dialog)
+    yield page
+    context.close()
+    assert dialogs == [], f"a dialog fired: {dialogs}"
+
+
+def _screenshot(page: Page, name: str) -> None:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=SCREENSHOTS / f"{name}.png")
+
+
+def _article_id(db: Path, url_pattern: str) -> int:
+    [(id_,)] = rows(db, "SELECT id FROM articles WHERE url LIKE ?", (url_pattern,))
+    return id_
+
+
+def test_search_box_finds_seed_article(page: Page, datasette_url: str):
+    """A phrase typed into the articles search box finds the seed article, and only it."""
+    page.goto(f"{datasette_url}/{DB}/articles")
+    page.fill("input#_search", '"intelligence-sharing pact"')
+    page.press("input#_search", "Enter")
+    page.wait_for_url("**_search=*")
+    titles = page.locator("table.rows-and-columns tbody td.col-title")
+    expect(titles).to_have_text([SEED_TITLE])
+    expect(page.locator("h3").first).to_contain_text("1 row where search matches")
+    _screenshot(page, "articles-search")
+
+
+def test_article_page_shows_paragraphs_without_boilerplate(
+    page: Page, datasette_url: str, explore_archive: Path, demo_content: dict
+):
+    """The seed article's page shows its title, byline and story paragraphs, and none of the
+    page's boilerplate."""
+    seed_id = _article_id(explore_archive, f"%/{SEED_SLUG}/")
+    page.goto(f"{datasette_url}/{DB}/articles/{seed_id}")
+    seed = next(a for a in demo_content["articles"] if a["slug"] == SEED_SLUG)
+    expect(page.locator("h1.article-title")).to_have_text(SEED_TITLE)
+    expect(page.locator(".article-text p")).to_have_text(story_paragraphs(seed))
+    expect(page.locator(".byline")).to_have_text("By Mei-Lin Tan")
+    article_text = page.locator("article").inner_text()
+    for phrase in SEED_BOILERPLATE:
+        assert phrase not in article_text
+    expect(page.get_by_role("link", name="Earlier versions (0)")).to_be_visible()
+    page.get_by_role("link", name="Raw page record").click()
+    page.wait_for_url(f"**/{DB}/pages/*")
+    expect(page.locator("td.col-url")).to_contain_text(SEED_SLUG)
+    page.go_back()
+    _screenshot(page, "article")
+
+
+def test_chart_page_renders_charts(page: Page, datasette_url: str, explore_archive: Path):
+    """The charts page draws articles per day per site (one bar per day and site) and the
+    crawl runs over time, as SVG."""
+    page.goto(f"{datasette_url}/-/dashboards/archive")
+    bars = page.locator("#chart-articles-per-day svg g.mark-rect.role-mark path")
+    expected_bars = rows(
+        explore_archive,
+        "SELECT count(*) FROM (SELECT DISTINCT substr(published, 1, 10), site FROM articles)",
+    )[0][0]
+    expect(bars).to_have_count(expected_bars)
+    [(runs,)] = rows(explore_archive, "SELECT count(*) FROM crawl_runs")
+    durations = page.locator("#chart-run-durations svg g.mark-symbol.role-mark path")
+    expect(durations).to_have_count(runs)  # one point per run
+    counts = page.locator("#chart-run-counts svg g.mark-symbol.role-mark path")
+    expect(counts).to_have_count(4 * runs)  # pages, new, updated, errors of each run
+    expect(page.locator("#chart-articles-total")).to_contain_text("46")
+    _screenshot(page, "charts")
+
+
+def test_crawl_history_shows_the_run(page: Page, datasette_url: str, explore_archive: Path):
+    """Crawl history lists the demo crawl with its status and counts."""
+    page.goto(f"{datasette_url}/{DB}/crawl_history")
+    expect(page.locator("h1")).to_have_text("Crawl history")
+    [(site, pages)] = rows(
+        explore_archive, "SELECT site, pages_fetched FROM crawl_runs WHERE id = 1"
+    )
+    run = (
+        page.locator("table.rows-and-columns tbody tr")
+        .filter(has=page.locator("td.col-run", has_text="1"))
+        .filter(has=page.locator("td.col-site", has_text=site))
+    )
+    expect(run).to_have_count(1)
+    expect(run.locator("td.col-status")).to_have_text("ok")
+    expect(run.locator("td.col-pages_fetched")).to_have_text(str(pages))
+    expect(run.locator("td.col-articles_new")).to_have_text("45")
+    expect(page.locator("table.rows-and-columns tbody tr")).to_have_count(3)
+    _screenshot(page, "crawl-history")
+
+
+def test_script_in_title_is_text_not_code(
+    page: Page, dialogs: list[str], datasette_url: str, explore_archive: Path
+):
+    """An article whose title holds <script>alert(1)</script> shows it literally, and no
+    dialog fires on its page, in the table, in search results or in cross-table search."""
+    hostile_id = _article_id(explore_archive, HOSTILE_URL)
+    page.goto(f"{datasette_url}/{DB}/articles/{hostile_id}")
+    expect(page.locator("h1.article-title")).to_have_text(HOSTILE_TITLE)
+    expect(page.locator(".article-text p")).to_have_text(HOSTILE_PARAGRAPHS)
+    assert page.locator("article script, article img, article b").count() == 0
+    _screenshot(page, "hostile-article")
+    page.goto(f"{datasette_url}/{DB}/articles?site=hostile")
+    expect(page.locator("td.col-title")).to_have_text([HOSTILE_TITLE])
+    page.goto(f"{datasette_url}/{DB}/search_articles?q=alert")
+    expect(page.locator("td.col-title")).to_have_text([HOSTILE_TITLE])
+    expect(page.locator("td.col-snippet mark").first).to_have_text("alert")
+    page.goto(f"{datasette_url}/-/search?q=alert")
+    expect(page.locator("#search-all-results td").first).to_be_visible()
+    expect(page.locator("#search-all-results")).to_contain_text(HOSTILE_TITLE)
+    page.wait_for_timeout(300)  # time for a dialog to fire, had any script run
+    assert dialogs == []
