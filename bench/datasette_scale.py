@@ -112,7 +112,8 @@ WORDS = [
     "tariff",
     "growth",
 ]
-SEARCH_WORD = "treaty"
+SEARCH_WORD = "lighthouse"  # in 1 article of 100, as a searched name would be
+SEARCH_SHARE = 0.01
 TIME_LIMIT_MARKERS = ("took too long", "facets timed out", "These facets timed out")
 
 
@@ -135,6 +136,8 @@ def make_archive(path: Path, articles: int, seed: int = 5) -> None:
                     " ".join(rng.choices(WORDS, k=rng.randrange(20, 45))).capitalize() + "."
                     for _ in range(4)
                 ]
+                if rng.random() < SEARCH_SHARE:
+                    paragraphs[1] += f" The {SEARCH_WORD} keeper spoke."
                 text = "\n\n".join(paragraphs)
                 site = rng.choice(SITES)
                 yield {

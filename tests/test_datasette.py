@@ -110,6 +110,32 @@ def test_facets_configured(datasette_url: str, explore_archive: Path):
     )
 
 
+def test_authors_and_tags_facets_count_json_lists(datasette_url: str, explore_archive: Path):
+    """The authors and tags facets (the indexed `terms` facet) count each article once per
+    name, for the rows shown: the whole table, then one section, then a search."""
+    for query, where in (
+        ("", ""),
+        ("section=Asia&", "WHERE section = 'Asia'"),
+        (
+            "_search=minister&",
+            "WHERE id IN (SELECT rowid FROM articles_fts WHERE articles_fts MATCH 'minister')",
+        ),
+    ):
+        data = _json(datasette_url + f"/{DB}/articles.json?{query}_facet_size=100")
+        for column in ("authors", "tags"):
+            expected: dict[str, int] = {}
+            for (values,) in rows(explore_archive, f"SELECT {column} FROM articles {where}"):
+                for value in set(json.loads(values)):
+                    expected[value] = expected.get(value, 0) + 1
+            facet = data["facet_results"][column]
+            assert facet["type"] == "terms"
+            assert {v["value"]: v["count"] for v in facet["results"]} == expected, (query, column)
+    mei = _json(
+        datasette_url + f"/{DB}/articles.json?_shape=array&authors__arraycontains=Mei-Lin+Tan"
+    )
+    assert SEED_TITLE in [row["title"] for row in mei]
+
+
 def test_internal_tables_hidden(datasette_url: str):
     """FTS shadow tables, block statistics and migrations are hidden; the rest are not."""
     tables = _json(datasette_url + f"/{DB}.json")["tables"]
@@ -121,6 +147,7 @@ def test_internal_tables_hidden(datasette_url: str):
         "articles_fts_data",
         "articles_fts_docsize",
         "articles_fts_idx",
+        "article_terms",
         "block_stats",
         "block_stats_pages",
         "_sqlite_migrations",
@@ -293,6 +320,7 @@ def test_no_writing_plugin(datasette_url: str):
         "datasette-search-all",
         "datasette-render-markdown",
         "datasette-leaflet",
+        "newsarchive_facets.py",
         "newsarchive_views.py",
     }
     databases = _json(datasette_url + "/-/databases.json")
