@@ -95,7 +95,31 @@ def test_facets_configured(datasette_url: str, explore_archive: Path):
     counts."""
     data = _json(datasette_url + f"/{DB}/articles.json")
     facets = data["facet_results"]
-    assert set(facets) == {"site", "section", "authors", "tags", "published", "language"}
+    assert set(facets) == {
+        "site",
+        "section",
+        "authors",
+        "tags",
+        "published",
+        "published_2",
+        "language",
+    }
+    by_type = {facet["type"]: facet for key, facet in facets.items() if key.startswith("published")}
+    assert set(by_type) == {"date", "month"}
+    months = {f["value"]: f["count"] for f in by_type["month"]["results"]}
+    assert months == dict(
+        rows(
+            explore_archive,
+            "SELECT substr(published, 1, 7) AS m, count(*) FROM articles GROUP BY m",
+        )
+    )
+    assert list(months) == sorted(months, reverse=True)
+    [march] = [f for f in by_type["month"]["results"] if f["value"] == "2023-03"]
+    assert march["toggle_url"].endswith("published__startswith=2023-03")
+    filtered = _json(
+        datasette_url + f"/{DB}/articles.json?published__startswith=2023-03&_shape=array&_size=max"
+    )
+    assert len(filtered) == march["count"] > 0
     counts = {f["value"]: f["count"] for f in facets["section"]["results"]}
     expected = dict(
         rows(explore_archive, "SELECT section, count(*) FROM articles GROUP BY section")
