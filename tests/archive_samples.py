@@ -12,7 +12,7 @@ from pipelines.archive import Archive, RunCounts, now_iso
 from pipelines.extraction import ExtractedArticle
 
 HOSTILE_SITE = "hostile"
-HOSTILE_URL = "http://127.0.0.1:9/2024/06/01/script-in-the-headline/"
+HOSTILE_URL = "http://127.0.0.1:9/2023/03/30/script-in-the-headline/"
 HOSTILE_TITLE = "Breaking: <script>alert(1)</script> & <b>bold</b> claims"
 HOSTILE_PARAGRAPHS = [
     "The headline above holds a <script>alert(1)</script> tag; it must read as text.",
@@ -46,7 +46,7 @@ def add_hostile_article(db_path: Path) -> int:
         canonical_url="javascript:alert(4)",
         title=HOSTILE_TITLE,
         authors=["<script>alert(5)</script> Reporter"],
-        published="2024-06-01T09:00:00+00:00",
+        published="2023-03-30T09:00:00+00:00",
         modified=None,
         section="<em>World</em>",
         tags=HOSTILE_TAGS,

@@ -53,7 +53,7 @@ def dialogs() -> list[str]:
 @pytest.fixture
 def page(browser: Browser, dialogs: list[str]) -> Iterator[Page]:
     """A fresh page that records (and dismisses) every dialog; any dialog fails the test."""
-    context = browser.new_context(viewport={"width": 1100, "height": 800})
+    context = browser.new_context(viewport={"width": 1024, "height": 720})
     page = context.new_page()
 
     def on_dialog(dialog: Dialog) -> None:
@@ -66,9 +66,9 @@ def page(browser: Browser, dialogs: list[str]) -> Iterator[Page]:
     assert dialogs == [], f"a dialog fired: {dialogs}"
 
 
-def _screenshot(page: Page, name: str) -> None:
+def _screenshot(page: Page, name: str, full_page: bool = False) -> None:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=SCREENSHOTS / f"{name}.png")
+    page.screenshot(path=SCREENSHOTS / f"{name}.png", full_page=full_page)
 
 
 def _article_id(db: Path, url_pattern: str) -> int:
@@ -79,6 +79,8 @@ def _article_id(db: Path, url_pattern: str) -> int:
 def test_search_box_finds_seed_article(page: Page, datasette_url: str):
     """A phrase typed into the articles search box finds the seed article, and only it."""
     page.goto(f"{datasette_url}/{DB}/articles")
+    expect(page.locator("table.rows-and-columns tbody tr")).to_have_count(46)
+    _screenshot(page, "articles")
     page.fill("input#_search", '"intelligence-sharing pact"')
     page.press("input#_search", "Enter")
     page.wait_for_url("**_search=*")
@@ -86,6 +88,19 @@ def test_search_box_finds_seed_article(page: Page, datasette_url: str):
     expect(titles).to_have_text([SEED_TITLE])
     expect(page.locator("h3").first).to_contain_text("1 row where search matches")
     _screenshot(page, "articles-search")
+
+
+def test_search_query_highlights_matches(page: Page, datasette_url: str):
+    """The "Search articles" query form finds the seed, its matching words highlighted."""
+    page.goto(f"{datasette_url}/{DB}/search_articles")
+    page.fill("input[name=q]", "military pact")
+    page.press("input[name=q]", "Enter")
+    page.wait_for_url("**q=military*")
+    expect(page.locator("td.col-title").first).to_have_text(SEED_TITLE)
+    marks = page.locator("tbody tr").first.locator("td.col-snippet mark")
+    expect(marks.first).to_be_visible()
+    assert {text.lower() for text in marks.all_inner_texts()} == {"military", "pact"}
+    _screenshot(page, "search")
 
 
 def test_article_page_shows_paragraphs_without_boilerplate(
@@ -103,11 +118,10 @@ def test_article_page_shows_paragraphs_without_boilerplate(
     for phrase in SEED_BOILERPLATE:
         assert phrase not in article_text
     expect(page.get_by_role("link", name="Earlier versions (0)")).to_be_visible()
+    _screenshot(page, "article")
     page.get_by_role("link", name="Raw page record").click()
     page.wait_for_url(f"**/{DB}/pages/*")
     expect(page.locator("td.col-url")).to_contain_text(SEED_SLUG)
-    page.go_back()
-    _screenshot(page, "article")
 
 
 def test_chart_page_renders_charts(page: Page, datasette_url: str, explore_archive: Path):
@@ -126,7 +140,7 @@ def test_chart_page_renders_charts(page: Page, datasette_url: str, explore_archi
     counts = page.locator("#chart-run-counts svg g.mark-symbol.role-mark path")
     expect(counts).to_have_count(4 * runs)  # pages, new, updated, errors of each run
     expect(page.locator("#chart-articles-total")).to_contain_text("46")
-    _screenshot(page, "charts")
+    _screenshot(page, "charts", full_page=True)
 
 
 def test_crawl_history_shows_the_run(page: Page, datasette_url: str, explore_archive: Path):
