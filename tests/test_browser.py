@@ -66,9 +66,16 @@ def page(browser: Browser, dialogs: list[str]) -> Iterator[Page]:
     assert dialogs == [], f"a dialog fired: {dialogs}"
 
 
-def _screenshot(page: Page, name: str, full_page: bool = False) -> None:
+def _screenshot(page: Page, name: str, full_page: bool = False, height: int = 0) -> None:
+    """Save a screenshot of the page: the viewport, the whole page, or its top `height`
+    pixels."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=SCREENSHOTS / f"{name}.png", full_page=full_page)
+    path = SCREENSHOTS / f"{name}.png"
+    if height:
+        clip = {"x": 0, "y": 0, "width": page.viewport_size["width"], "height": height}
+        page.screenshot(path=path, full_page=True, clip=clip)
+    else:
+        page.screenshot(path=path, full_page=full_page)
 
 
 def _article_id(db: Path, url_pattern: str) -> int:
@@ -80,7 +87,15 @@ def test_search_box_finds_seed_article(page: Page, datasette_url: str):
     """A phrase typed into the articles search box finds the seed article, and only it."""
     page.goto(f"{datasette_url}/{DB}/articles")
     expect(page.locator("table.rows-and-columns tbody tr")).to_have_count(46)
-    _screenshot(page, "articles")
+    expect(page.locator("th.col-title")).to_be_visible()
+    expect(page.locator("th.col-text")).to_be_visible()
+    expect(page.locator("th.col-content_hash")).to_be_hidden()  # technical: on demand
+    page.goto(f"{datasette_url}/{DB}/articles?_size=4")
+    _screenshot(page, "articles", height=1150)
+    page.locator("table.rows-and-columns").scroll_into_view_if_needed()
+    expect(page.locator("td.col-text").first).to_contain_text(" …")
+    _screenshot(page, "articles-rows")
+    page.goto(f"{datasette_url}/{DB}/articles")
     page.fill("input#_search", '"intelligence-sharing pact"')
     page.press("input#_search", "Enter")
     page.wait_for_url("**_search=*")
@@ -88,6 +103,8 @@ def test_search_box_finds_seed_article(page: Page, datasette_url: str):
     expect(titles).to_have_text([SEED_TITLE])
     expect(page.locator("h3").first).to_contain_text("1 row where search matches")
     _screenshot(page, "articles-search")
+    page.goto(f"{datasette_url}/{DB}/articles?_col=title&_col=content_hash")
+    expect(page.locator("th.col-content_hash")).to_be_visible()
 
 
 def test_search_query_highlights_matches(page: Page, datasette_url: str):

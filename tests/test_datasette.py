@@ -71,6 +71,9 @@ def test_articles_table_shows_a_snippet_not_the_text(datasette_url: str, explore
     assert _html_escape(last) not in page
     # Every demo article is longer than a snippet; the hostile one is not.
     assert page.count(" …</td>") == 45
+    # Authors and tags read as names, not JSON.
+    assert '<td class="col-authors type-str">Mei-Lin Tan</td>' in page
+    assert '<td class="col-tags type-str">South Korea, Japan, Defence</td>' in page
 
 
 def test_articles_sorted_by_published_desc(datasette_url: str, explore_archive: Path):

@@ -1,7 +1,8 @@
 """Datasette plugin of newsarchive: how archived articles are shown.
 
 Loaded by `newsarchive serve` with `--plugins-dir`. It only changes how values are displayed
-(never writes): the `text` column of `articles` shows as a short snippet in tables, the
+(never writes): the `text` column of `articles` shows as a short snippet in tables and
+its `authors` and `tags` JSON lists as names separated by commas, the
 `snippet` column of the search query shows its matches highlighted, and the article page
 template gets filters to show authors, tags and paragraphs. Every archived string is
 escaped; only the markers the search query itself puts around matches become HTML.
@@ -68,9 +69,12 @@ def prepare_jinja2_environment(env: Any) -> None:
 
 @hookimpl
 def render_cell(value: Any, column: str, table: str | None) -> Any:
-    """Article text as a snippet in tables; highlighted matches in search snippets."""
+    """Article text as a snippet in tables, authors and tags as plain lists; highlighted
+    matches in search snippets."""
     if table == "articles" and column == "text" and isinstance(value, str):
         return text_snippet(value)
+    if table == "articles" and column in ("authors", "tags") and isinstance(value, str):
+        return ", ".join(json_list(value))
     if column == "snippet" and isinstance(value, str) and MATCH_START in value:
         return highlight_matches(value)
     return None
