@@ -166,7 +166,6 @@ def make_archive(path: Path, articles: int, seed: int = 5) -> None:
                 "WHERE id = ?",
                 [articles, run_id],
             )
-        db.execute("ANALYZE")
     finally:
         archive.close()
 
