@@ -33,12 +33,15 @@ SETTINGS = {
 def datasette_metadata(db_path: Path) -> dict[str, Any]:
     """The project's Datasette metadata, keyed by the database name Datasette will use
     for `db_path` (its file name without extension)."""
+    from datasette.utils import tilde_encode  # only `serve` needs Datasette loaded
+
     metadata = yaml.safe_load(METADATA_FILE.read_text(encoding="utf-8"))
     name = db_path.stem
     if name != DEFAULT_DB_KEY:
         metadata["databases"] = {name: metadata["databases"][DEFAULT_DB_KEY]}
         metadata["description_html"] = metadata["description_html"].replace(
-            f"/{DEFAULT_DB_KEY}/", f"/{name}/"
+            f"/{DEFAULT_DB_KEY}/",
+            f"/{tilde_encode(name)}/",  # as Datasette writes it in URLs
         )
         for dashboard in metadata.get("plugins", {}).get("datasette-dashboards", {}).values():
             for part in (
