@@ -27,6 +27,7 @@ from conftest import (
     serve_datasette,
 )
 from crawler.demo.build import story_paragraphs
+from crawler.explore import datasette_metadata
 
 DB = "newsroom"
 
@@ -406,3 +407,16 @@ def test_public_prints_a_warning(demo_archive: Path):
 def _html_escape(text: str) -> str:
     """`text` as Datasette's templates (Jinja with markupsafe) write it in HTML."""
     return str(markupsafe.escape(text))
+
+
+def test_metadata_follows_the_archive_name():
+    """The metadata, its home-page links and its charts use the database name Datasette
+    gives the archive file (tilde-encoded in URLs)."""
+    metadata = datasette_metadata(Path("/data/news.2024.db"))
+    assert list(metadata["databases"]) == ["news.2024"]
+    assert 'href="/news~2E2024/crawl_history"' in metadata["description_html"]
+    assert "/archive/" not in metadata["description_html"]
+    charts = metadata["plugins"]["datasette-dashboards"]["archive"]["charts"]
+    assert {chart["db"] for chart in charts.values()} == {"news.2024"}
+    default = datasette_metadata(Path("archive.db"))
+    assert list(default["databases"]) == ["archive"]
