@@ -120,6 +120,18 @@ def test_search_query_highlights_matches(page: Page, datasette_url: str):
     _screenshot(page, "search")
 
 
+def test_home_page_searches_every_table(page: Page, datasette_url: str):
+    """The home page's search box (datasette-search-all) finds the seed article."""
+    page.goto(f"{datasette_url}/")
+    page.fill("#search-all-q", '"intelligence-sharing pact"')
+    page.press("#search-all-q", "Enter")
+    page.wait_for_url("**/-/search?q=*")
+    results = page.locator("#search-all-results")
+    expect(results.locator("h2")).to_have_text(f"1 result in {DB}: articles")
+    expect(results.locator("td", has_text=SEED_TITLE)).to_have_count(1)
+    _screenshot(page, "home-search")
+
+
 def test_article_page_shows_paragraphs_without_boilerplate(
     page: Page, datasette_url: str, explore_archive: Path, demo_content: dict
 ):
