@@ -296,6 +296,16 @@ def test_changed_article_links_to_its_versions(datasette_url: str, explore_archi
         datasette_url + f"/{DB}/article_versions.json?article_id={changed_id}&_shape=array"
     )
     assert [(v["version"], CORRECTION in v["text"]) for v in versions] == [(1, False)]
+    version_page = _get(datasette_url + f"/{DB}/article_versions/{versions[0]['id']}")
+    [(text,)] = rows(
+        explore_archive, "SELECT text FROM article_versions WHERE id = ?", (versions[0]["id"],)
+    )
+    shown = version_page.split('<div class="article-text">')[1].split("</div>")[0]
+    assert [p.split("</p>")[0] for p in shown.split("<p>")[1:]] == [
+        _html_escape(p) for p in text.split("\n\n")
+    ]
+    assert "Version 1, as fetched" in version_page
+    assert f'href="/{DB}/articles/{changed_id}">The article as it is now</a>' in version_page
 
 
 def test_hostile_article_is_escaped(datasette_url: str, explore_archive: Path):
