@@ -7,6 +7,7 @@ database name other than the metadata's `archive`.
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import subprocess
 import sys
@@ -14,6 +15,7 @@ import time
 import urllib.parse
 import urllib.request
 from pathlib import Path
+from types import ModuleType
 
 import markupsafe
 
@@ -27,7 +29,7 @@ from conftest import (
     serve_datasette,
 )
 from crawler.demo.build import story_paragraphs
-from crawler.explore import datasette_metadata
+from crawler.explore import PLUGINS_DIR, datasette_metadata
 
 DB = "newsroom"
 
@@ -430,3 +432,39 @@ def test_metadata_follows_the_archive_name():
     assert {chart["db"] for chart in charts.values()} == {"news.2024"}
     default = datasette_metadata(Path("archive.db"))
     assert list(default["databases"]) == ["archive"]
+
+
+def _plugin(name: str) -> ModuleType:
+    """A module of `crawler/datasette/plugins/` (loaded by Datasette from that folder)."""
+    path = PLUGINS_DIR / f"{name}.py"
+    spec = importlib.util.spec_from_file_location(f"plugin_{name}", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_display_helpers():
+    """Snippets cut at a word, matches highlighted with everything else escaped, only
+    http(s) links, JSON lists read leniently."""
+    views = _plugin("newsarchive_views")
+    assert views.text_snippet("One two\n\nthree", limit=20) == "One two three"
+    assert views.text_snippet("alpha beta gamma delta", limit=12) == "alpha beta …"
+    assert str(views.highlight_matches("a <b> \x02pact\x03 & c")) == (
+        "a &lt;b&gt; <mark>pact</mark> &amp; c"
+    )
+    assert views.http_url(" https://example.org/a ") == "https://example.org/a"
+    assert views.http_url("javascript:alert(1)") == ""
+    assert views.http_url(None) == ""
+    assert views.json_list('["A", "", 3]') == ["A", "3"]
+    assert views.json_list("not json") == []
+    assert views.json_list('{"a": 1}') == []
+    assert views.paragraphs("p1\n\n\n\n p2 \n\n") == ["p1", "p2"]
+
+
+def test_whole_table_detection():
+    """The terms facet counts from the index only when the page shows every article."""
+    facets = _plugin("newsarchive_facets")
+    assert facets._whole_table('select id, [title], "text" from articles ')
+    assert facets._whole_table("select id from [articles]")
+    assert not facets._whole_table("select id, title from articles where section = :p0")
+    assert not facets._whole_table("select id from article_versions")
