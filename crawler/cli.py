@@ -21,7 +21,7 @@ from typing import Any, TypeVar
 import click
 from rich.console import Console
 
-from crawler.explore import free_port, serve_archive
+from crawler.explore import LOOPBACK, PUBLIC, free_port, serve_archive
 from crawler.progress import LiveProgress, summary_lines, summary_table
 from crawler.runner import RunReport, crawl_settings, run_crawls
 from crawler.schedule import crontab_line, parse_interval, systemd_units
@@ -131,16 +131,29 @@ def crawl(
 
 @cli.command()
 @db_option("The archive to open.", must_exist=True)
-@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", type=int, default=8001, show_default=True, help="Port to listen on.")
-def serve(db: Path, host: str, port: int) -> None:
-    """Browse and search the archive in Datasette.
+@click.option(
+    "--public",
+    is_flag=True,
+    help="Listen on every network interface (0.0.0.0), not only on this machine (127.0.0.1): "
+    "anyone who can reach it can read the whole archive.",
+)
+def serve(db: Path, port: int, public: bool) -> None:
+    """Browse, search and chart the archive in Datasette (read-only), on this machine only
+    unless --public.
 
     \b
     Example:
         newsarchive serve --db archive.db --port 8001
+        newsarchive serve --db archive.db --public
     """
-    sys.exit(_serve(db, host, port))
+    if public:
+        click.echo(
+            f"Warning: --public: Datasette listens on {PUBLIC} (every network interface); "
+            "anyone who can reach this machine on that port can read the whole archive.",
+            err=True,
+        )
+    sys.exit(_serve(db, PUBLIC if public else LOOPBACK, port))
 
 
 @cli.command()
@@ -341,5 +354,6 @@ def _serve(db: Path, host: str, port: int) -> int:
     chosen = free_port(host, port)
     if chosen != port:
         click.echo(f"Port {port} is taken; using {chosen} instead.")
-    click.echo(f"Datasette is serving the archive at http://{host}:{chosen}/ (Ctrl-C to stop)")
+    shown = LOOPBACK if host == PUBLIC else host
+    click.echo(f"Datasette is serving the archive at http://{shown}:{chosen}/ (Ctrl-C to stop)")
     return serve_archive(db, host, chosen)

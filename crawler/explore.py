@@ -1,4 +1,5 @@
-"""Browsing the archive: `newsarchive serve` runs Datasette with the project's metadata."""
+"""Browsing the archive: `newsarchive serve` runs Datasette with the project's configuration
+directory `crawler/datasette/` (metadata, templates, plugins)."""
 
 from __future__ import annotations
 
@@ -13,20 +14,42 @@ from typing import Any
 
 import yaml
 
-METADATA_FILE = Path(__file__).parent / "datasette" / "metadata.yml"
+CONFIG_DIR = Path(__file__).parent / "datasette"
+METADATA_FILE = CONFIG_DIR / "metadata.yml"
+TEMPLATES_DIR = CONFIG_DIR / "templates"
+PLUGINS_DIR = CONFIG_DIR / "plugins"
 DEFAULT_DB_KEY = "archive"
+LOOPBACK = "127.0.0.1"
+PUBLIC = "0.0.0.0"
+# Datasette settings: queries stop after these times; facet suggestions (a query per column
+# on every table page) are off so that large archives stay fast.
+SETTINGS = {
+    "sql_time_limit_ms": "3000",
+    "facet_time_limit_ms": "1000",
+    "suggest_facets": "off",
+}
 
 
 def datasette_metadata(db_path: Path) -> dict[str, Any]:
     """The project's Datasette metadata, keyed by the database name Datasette will use
     for `db_path` (its file name without extension)."""
+    from datasette.utils import tilde_encode  # only `serve` needs Datasette loaded
+
     metadata = yaml.safe_load(METADATA_FILE.read_text(encoding="utf-8"))
     name = db_path.stem
     if name != DEFAULT_DB_KEY:
         metadata["databases"] = {name: metadata["databases"][DEFAULT_DB_KEY]}
         metadata["description_html"] = metadata["description_html"].replace(
-            f"/{DEFAULT_DB_KEY}/", f"/{name}/"
+            f"/{DEFAULT_DB_KEY}/",
+            f"/{tilde_encode(name)}/",  # as Datasette writes it in URLs
         )
+        for dashboard in metadata.get("plugins", {}).get("datasette-dashboards", {}).values():
+            for part in (
+                *dashboard.get("charts", {}).values(),
+                *dashboard.get("filters", {}).values(),
+            ):
+                if part.get("db") == DEFAULT_DB_KEY:
+                    part["db"] = name
     return metadata
 
 
@@ -45,26 +68,18 @@ def free_port(host: str, preferred: int) -> int:
 
 
 def datasette_command(db_path: Path, metadata_path: Path, host: str, port: int) -> list[str]:
-    """The command line that serves the archive with Datasette."""
-    return [
-        sys.executable,
-        "-m",
-        "datasette",
-        "serve",
-        str(db_path),
-        "--metadata",
-        str(metadata_path),
-        "--host",
-        host,
-        "--port",
-        str(port),
-        "--setting",
-        "sql_time_limit_ms",
-        "3000",
-        "--setting",
-        "facet_time_limit_ms",
-        "1000",
+    """The command line that serves the archive, read-only, with the project's templates and
+    plugins."""
+    command = [
+        *(sys.executable, "-m", "datasette", "serve", str(db_path)),
+        *("--metadata", str(metadata_path)),
+        *("--template-dir", str(TEMPLATES_DIR)),
+        *("--plugins-dir", str(PLUGINS_DIR)),
+        *("--host", host, "--port", str(port)),
     ]
+    for name, value in SETTINGS.items():
+        command += ["--setting", name, value]
+    return command
 
 
 def serve_archive(db_path: Path, host: str, port: int) -> int:

@@ -3,19 +3,25 @@ archive built by crawling the demo site once per test session."""
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
 import subprocess
 import sys
+import time
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from archive_samples import CHANGED_SLUG, add_hostile_article, change_article
 from crawler.demo.build import load_content
 from crawler.demo.server import SITE_DIR, SiteServer, serve_site
 from crawler.explore import free_port
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+SEED_SLUG = "south-korea-to-normalise-military-pact-with-japan"
+SEED_TITLE = "South Korea to ‘normalise’ military pact with Japan after Tokyo summit"
 
 
 def run_cli(
@@ -64,3 +70,65 @@ def demo_archive(tmp_path_factory: pytest.TempPathFactory) -> Path:
         result = run_cli("crawl", server.base_url, "--db", str(db_path), "--no-throttle")
     assert result.returncode == 0, result.stderr
     return db_path
+
+
+@contextlib.contextmanager
+def serve_datasette(db_path: Path, *options: str) -> Iterator[str]:
+    """`newsarchive serve` over `db_path` on a free 127.0.0.1 port; yields its base URL."""
+    port = free_tcp_port()
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "crawler",
+            "serve",
+            "--db",
+            str(db_path),
+            "--port",
+            str(port),
+            *options,
+        ],
+        cwd=REPO_ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                with urllib.request.urlopen(base + "/-/versions.json", timeout=5):
+                    break
+            except OSError:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"datasette did not start: {process.stdout.read()}")  # noqa: B904
+                time.sleep(0.2)
+        yield base
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+        process.stdout.close()
+
+
+@pytest.fixture(scope="session")
+def explore_archive(demo_archive: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A copy of the demo archive, named `newsroom.db` (not `archive`, as a user's may not
+    be), plus an article whose title and text hold HTML and script, and a demo article
+    changed once (shared, read-only)."""
+    db_path = tmp_path_factory.mktemp("explore-archive") / "newsroom.db"
+    with sqlite3.connect(demo_archive) as source, sqlite3.connect(db_path) as copy:
+        source.backup(copy)
+    source.close()
+    copy.close()
+    add_hostile_article(db_path)
+    [(url,)] = rows(db_path, "SELECT url FROM articles WHERE url LIKE ?", (f"%/{CHANGED_SLUG}/",))
+    change_article(db_path, url)
+    return db_path
+
+
+@pytest.fixture(scope="session")
+def datasette_url(explore_archive: Path) -> Iterator[str]:
+    """`newsarchive serve` over `explore_archive`, for the whole session."""
+    with serve_datasette(explore_archive) as base:
+        yield base
