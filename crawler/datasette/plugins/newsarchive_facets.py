@@ -49,19 +49,12 @@ class TermsFacet(Facet):
                 f"select value, count(*) as count from article_terms where {where}"
                 f" group by value order by count desc, value limit {size + 1}"
             )
-            try:
-                rows = await self.ds.execute(
-                    self.database,
-                    sql,
-                    self.params,
-                    truncate=False,
-                    custom_time_limit=self.ds.setting("facet_time_limit_ms"),
-                )
-            except QueryInterrupted:
+            rows = await _counts(self, sql)
+            if rows is None:
                 timed_out.append(column)
                 continue
             results.append(
-                _facet_result(self, column, rows.rows, size, config["source"], "arraycontains")
+                _facet_result(self, column, rows, size, config["source"], "arraycontains")
             )
         return results, timed_out
 
@@ -84,21 +77,27 @@ class MonthFacet(Facet):
                 f" where {name} glob '[0-9][0-9][0-9][0-9]-[0-9][0-9]*'"
                 f" group by value order by value desc limit {size + 1}"
             )
-            try:
-                rows = await self.ds.execute(
-                    self.database,
-                    sql,
-                    self.params,
-                    truncate=False,
-                    custom_time_limit=self.ds.setting("facet_time_limit_ms"),
-                )
-            except QueryInterrupted:
+            rows = await _counts(self, sql)
+            if rows is None:
                 timed_out.append(column)
                 continue
-            results.append(
-                _facet_result(self, column, rows.rows, size, config["source"], "startswith")
-            )
+            results.append(_facet_result(self, column, rows, size, config["source"], "startswith"))
         return results, timed_out
+
+
+async def _counts(facet: Facet, sql: str) -> list | None:
+    """The rows of a facet's counting query, or None if it hit the facet time limit."""
+    try:
+        results = await facet.ds.execute(
+            facet.database,
+            sql,
+            facet.params,
+            truncate=False,
+            custom_time_limit=facet.ds.setting("facet_time_limit_ms"),
+        )
+    except QueryInterrupted:
+        return None
+    return results.rows
 
 
 def _whole_table(sql: str) -> bool:
