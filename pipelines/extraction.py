@@ -12,10 +12,14 @@ main text, then drop leftover promo and comment lines.
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator, Mapping
 from copy import deepcopy
 from dataclasses import dataclass, field
+from typing import Any
 
 import trafilatura
+from lxml.html import HtmlElement
+from trafilatura.metadata import extract_metadata
 from trafilatura.utils import load_html
 
 from pipelines.line_rules import clean_lines
@@ -68,10 +72,11 @@ def extract_article(
     if tree is None:
         logger.info("Unparseable HTML at %s", url)
         return None
-    metadata_tree = deepcopy(tree)  # metadata is read from the page as published
+    # Metadata is read from the page as published, before pruning.
+    metadata = page_metadata(tree, url, TrafilaturaMetadata(tree, url))
     prune_boilerplate(tree, (profile or SiteProfile()).boilerplate_selectors)
     document = trafilatura.bare_extraction(
-        tree, url=url, with_metadata=True, include_comments=False, include_tables=True
+        tree, url=url, with_metadata=False, include_comments=False, include_tables=True
     )
     if document is None or not document.text:
         logger.info("No article text found at %s", url)
@@ -81,10 +86,29 @@ def extract_article(
         logger.info("No article paragraph found at %s (menus or boilerplate only)", url)
         return None
     text = "\n\n".join(paragraphs)
-    fallback = document.as_dict()
-    return ExtractedArticle(
-        url=url,
-        text=text,
-        word_count=len(text.split()),
-        **page_metadata(metadata_tree, url, fallback),
-    )
+    return ExtractedArticle(url=url, text=text, word_count=len(text.split()), **metadata)
+
+
+class TrafilaturaMetadata(Mapping[str, Any]):
+    """trafilatura's metadata of a page, worked out only when first read: it is the last
+    resort of `page_metadata`, and the slowest part of extraction."""
+
+    def __init__(self, tree: HtmlElement, url: str) -> None:
+        self._tree = tree
+        self._url = url
+        self._values: dict[str, Any] | None = None
+
+    def _load(self) -> dict[str, Any]:
+        if self._values is None:
+            document = extract_metadata(deepcopy(self._tree), self._url)
+            self._values = document.as_dict() if document is not None else {}
+        return self._values
+
+    def __getitem__(self, key: str) -> Any:
+        return self._load()[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._load())
+
+    def __len__(self) -> int:
+        return len(self._load())
