@@ -25,6 +25,7 @@ from trafilatura.utils import load_html
 from pipelines.line_rules import clean_lines
 from pipelines.metadata import page_metadata
 from pipelines.pruning import prune_boilerplate
+from pipelines.titles import headline_variants
 
 __all__ = ["EXTRACTOR_VERSION", "ExtractedArticle", "SiteProfile", "extract_article"]
 
@@ -74,6 +75,7 @@ def extract_article(
         return None
     # Metadata is read from the page as published, before pruning.
     metadata = page_metadata(tree, url, TrafilaturaMetadata(tree, url))
+    headlines = (*((metadata["title"],) if metadata["title"] else ()), *headline_variants(tree))
     prune_boilerplate(tree, (profile or SiteProfile()).boilerplate_selectors)
     document = trafilatura.bare_extraction(
         tree, url=url, with_metadata=False, include_comments=False, include_tables=True
@@ -81,7 +83,7 @@ def extract_article(
     if document is None or not document.text:
         logger.info("No article text found at %s", url)
         return None
-    paragraphs = clean_lines(document.text.split("\n"))
+    paragraphs = clean_lines(document.text.split("\n"), headlines)
     if not any(len(p.split()) >= MIN_PARAGRAPH_WORDS for p in paragraphs):
         logger.info("No article paragraph found at %s (menus or boilerplate only)", url)
         return None

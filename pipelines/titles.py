@@ -50,6 +50,14 @@ def _is_leading_segment(h1: str, title: str) -> bool:
     return len(segments) > 1 and _key(segments[0]) == _key(h1)
 
 
+def headline_variants(tree: HtmlElement) -> tuple[str, ...]:
+    """Every wording of the headline the page has (`<h1>`, og:title, JSON-LD headline),
+    to recognise the headline when it is repeated at the top of the text."""
+    variants = list(_h1_texts(tree))
+    variants += tree.xpath("//meta[@property='og:title' or @name='og:title']/@content")
+    return tuple(dict.fromkeys(" ".join(v.split()) for v in variants if v.strip()))
+
+
 def strip_site_name(title: str, site_names: set[str], url: str) -> str:
     """`title` without trailing (or leading) segments that name the site ("Story | Site")."""
     segments = _SEGMENT_SEPARATOR_RE.split(title)
