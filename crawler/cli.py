@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -20,6 +20,7 @@ from crawler.runner import RunReport, crawl_settings, run_crawls
 from crawler.sites import SiteConfig, SitesFileError, load_sites, select_site, site_from_urls
 from crawler.urls import InvalidURL
 from pipelines.archive import Archive, ArchiveError
+from pipelines.extraction import EXTRACTOR_VERSION
 
 DEMO_SITE_PORT = 8780
 EXIT_RUN_FAILED = 1
@@ -226,3 +227,42 @@ def _serve(db: Path, host: str, port: int) -> int:
         click.echo(f"Port {port} is taken; using {chosen} instead.")
     click.echo(f"Datasette is serving the archive at http://{host}:{chosen}/ (Ctrl-C to stop)")
     return serve_archive(db, host, chosen)
+
+
+@cli.command()
+@db_option("The archive to re-extract.", must_exist=True)
+@click.option("--site", help="Only the articles of this site (as in the articles' site column).")
+def reextract(db: Path, site: str | None) -> None:
+    """Extract every archived article again from its stored page, with the current
+    extraction and the boilerplate learned for its site, and update the articles that
+    changed (a changed text keeps its earlier version in article_versions).
+
+    \b
+    Example:
+        newsarchive reextract --db archive.db
+        newsarchive reextract --db archive.db --site www.example-news.com
+    """
+    from tqdm import tqdm
+
+    from pipelines.reextract import reextract as run_reextract
+    from pipelines.site_blocks import BlockLearner, LearningSettings
+
+    def progress(ids: Iterable[int], label: str) -> Iterable[int]:
+        return tqdm(ids, desc=label, unit="article", disable=None, leave=False)
+
+    try:
+        archive = Archive.open(db)
+    except ArchiveError as error:
+        raise BadInput(str(error)) from error
+    try:
+        if site and not archive.article_keys(site):
+            raise BadInput(f"no articles of site {site!r} in {db}")
+        learning = LearningSettings.from_settings(crawl_settings(db))
+        report = run_reextract(archive, BlockLearner(archive, learning), site, progress)
+    finally:
+        archive.close()
+    click.echo(
+        f"Re-extracted {report.articles} articles with {EXTRACTOR_VERSION}: "
+        f"{report.changed} changed, {report.unchanged} unchanged, "
+        f"{report.failed} without article text (kept as they were)."
+    )

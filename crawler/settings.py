@@ -1,7 +1,7 @@
 """Scrapy settings for newsarchive: the one place settings come from.
 
-Components read the `ARCHIVE_*`, `NEWS_*` and `EXTRACT_*` settings below in `from_crawler`;
-the CLI and `scrapy crawl -s NAME=VALUE` override them.
+Components read the `ARCHIVE_*`, `NEWS_*`, `EXTRACT_*` and `BOILERPLATE_*` settings below
+in `from_crawler`; the CLI and `scrapy crawl -s NAME=VALUE` override them.
 """
 
 from crawler import __version__
@@ -48,6 +48,13 @@ ARCHIVE_DB = "archive.db"
 # Discovery (see crawler/spiders/news.py).
 NEWS_FOLLOW_ARTICLE_LINKS = False
 NEWS_MAX_ARTICLES = 0  # 0: no limit
+
+# Learned boilerplate (see pipelines/site_blocks.py): once a site has BOILERPLATE_MIN_PAGES
+# archived pages, a text block found on more than BOILERPLATE_SHARE of them is dropped
+# from its articles.
+BOILERPLATE_ENABLED = True
+BOILERPLATE_MIN_PAGES = 10
+BOILERPLATE_SHARE = 0.5
 
 FEED_EXPORT_ENCODING = "utf-8"
 LOG_LEVEL = "INFO"
