@@ -32,7 +32,7 @@ __all__ = ["EXTRACTOR_VERSION", "ExtractedArticle", "SiteProfile", "extract_arti
 logger = logging.getLogger(__name__)
 
 # Bump when pruning, line rules or metadata rules change what extraction produces.
-CLEANING_VERSION = "1"
+CLEANING_VERSION = "2"
 EXTRACTOR_VERSION = f"trafilatura-{trafilatura.__version__}+newsarchive-{CLEANING_VERSION}"
 # An article has at least one sentence-long paragraph; menus and link lists do not.
 MIN_PARAGRAPH_WORDS = 8

@@ -83,7 +83,7 @@ _BOILERPLATE_LINE_RES = [
 _PROMPT_PHRASE_RE = re.compile(
     r"\b(sign up (for|to) our|subscribe to our|(to|in|into) your inbox|"
     r"straight to your (inbox|device)|(newsletter|kanal) abonnieren|abonniere den|"
-    r"jetzt abonnieren|in ihr(em)? (privates? )?postfach|melden sie sich (hier|jetzt)|"
+    r"jetzt abonnieren|in ihr(em)? (private[ns]? )?postfach|melden sie sich (hier|jetzt)|"
     r"inscrivez-vous|abonnez-vous|suscríbete|suscríbase|"
     r"follow (us|[\w.]+( [\w.]+){0,2}) on (twitter|facebook|instagram|google news|x|linkedin|"
     r"tiktok|youtube|whatsapp)|(folgst du|folgen sie)( \w+){0,4} (auf|bei) "
@@ -106,8 +106,10 @@ _PROMO_HEADING_RE = re.compile(
     re.IGNORECASE,
 )
 _LIST_ITEM_PREFIX = ("- ", "• ", "* ")
-# The headline is looked for among the first lines of the text only.
+# The headline is looked for among the first lines of the text, above the first paragraph
+# of this many words.
 _HEADLINE_LINES = 5
+_STORY_WORDS = 15
 _MAX_KICKER_WORDS = 6
 _WORD_RE = re.compile(r"\w+")
 
@@ -131,6 +133,7 @@ def clean_lines(lines: list[str], headlines: tuple[str, ...] = ()) -> list[str]:
     promo heading ("Mehr zum Thema", "Related")."""
     kept: list[str] = []
     in_promo_list = False
+    before_story = True  # the headline is looked for above the first story paragraph
     for line in lines:
         stripped = line.strip()
         if not stripped:
@@ -140,9 +143,10 @@ def clean_lines(lines: list[str], headlines: tuple[str, ...] = ()) -> list[str]:
         in_promo_list = bool(_PROMO_HEADING_RE.fullmatch(" ".join(stripped.split())))
         if in_promo_list or is_boilerplate_line(stripped):
             continue
-        if len(kept) < _HEADLINE_LINES and _is_headline(stripped, headlines):
+        if before_story and _is_headline(stripped, headlines):
             continue
         kept.append(stripped)
+        before_story = len(kept) < _HEADLINE_LINES and len(stripped.split()) < _STORY_WORDS
     return kept
 
 
