@@ -12,6 +12,7 @@ main text, then drop leftover promo and comment lines.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Iterator, Mapping
 from copy import deepcopy
 from dataclasses import dataclass, field
@@ -22,9 +23,11 @@ from lxml.html import HtmlElement
 from trafilatura.metadata import extract_metadata
 from trafilatura.utils import load_html
 
+from crawler.structured_data import meta_values
 from pipelines.line_rules import clean_lines
 from pipelines.metadata import page_metadata
 from pipelines.pruning import prune_boilerplate
+from pipelines.standfirst import find_standfirst
 from pipelines.titles import headline_variants
 
 __all__ = ["EXTRACTOR_VERSION", "ExtractedArticle", "SiteProfile", "extract_article"]
@@ -36,6 +39,7 @@ CLEANING_VERSION = "2"
 EXTRACTOR_VERSION = f"trafilatura-{trafilatura.__version__}+newsarchive-{CLEANING_VERSION}"
 # An article has at least one sentence-long paragraph; menus and link lists do not.
 MIN_PARAGRAPH_WORDS = 8
+_WORD_RE = re.compile(r"\w+")
 
 
 @dataclass(frozen=True)
@@ -76,6 +80,7 @@ def extract_article(
     # Metadata is read from the page as published, before pruning.
     metadata = page_metadata(tree, url, TrafilaturaMetadata(tree, url))
     headlines = (*((metadata["title"],) if metadata["title"] else ()), *headline_variants(tree))
+    standfirst = find_standfirst(tree, _descriptions(tree, metadata["description"]))
     prune_boilerplate(tree, (profile or SiteProfile()).boilerplate_selectors)
     document = trafilatura.bare_extraction(
         tree, url=url, with_metadata=False, include_comments=False, include_tables=True
@@ -87,8 +92,21 @@ def extract_article(
     if not any(len(p.split()) >= MIN_PARAGRAPH_WORDS for p in paragraphs):
         logger.info("No article paragraph found at %s (menus or boilerplate only)", url)
         return None
+    if standfirst and not _contains(paragraphs, standfirst):
+        paragraphs.insert(0, standfirst)
     text = "\n\n".join(paragraphs)
     return ExtractedArticle(url=url, text=text, word_count=len(text.split()), **metadata)
+
+
+def _descriptions(tree: HtmlElement, description: str | None) -> list[str]:
+    found = [description] if description else []
+    found += meta_values(tree, "description") + meta_values(tree, "og:description")
+    return list(dict.fromkeys(found))
+
+
+def _contains(paragraphs: list[str], text: str) -> bool:
+    words = _WORD_RE.findall(text.casefold())
+    return " ".join(words) in " ".join(_WORD_RE.findall(" ".join(paragraphs).casefold()))
 
 
 class TrafilaturaMetadata(Mapping[str, Any]):

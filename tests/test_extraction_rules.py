@@ -257,3 +257,36 @@ def test_text_starts_with_story_not_headline():
     article = extract_article(jsonld_page(ld), URL)
     assert article is not None
     assert article.text == "\n\n".join(STORY)
+
+
+# Standfirst -----------------------------------------------------------------------------
+
+LEAD = "The eastern pier will close for six months while its worn supports are replaced."
+
+
+def standfirst_page(description: str, shown_lead: str | None) -> str:
+    """A page whose lead (if shown) sits in the header, outside the article body."""
+    lead = f'<p class="intro">{shown_lead}</p>' if shown_lead else ""
+    body = "".join(f"<p>{p}</p>" for p in STORY)
+    return (
+        f'<html lang="en"><head><meta name="description" content="{description}"></head>'
+        f"<body><header><h1>Eastern pier to close</h1>{lead}</header>"
+        f"<main><article>{body}</article></main></body></html>"
+    )
+
+
+def test_standfirst_shown_on_the_page_leads_the_text():
+    """The description, shown as the lead paragraph outside the body, is the first
+    paragraph of the text, in the page's own wording."""
+    shown = LEAD.replace("six months", "six  months")
+    article = extract_article(standfirst_page(LEAD, shown), URL)
+    assert article is not None
+    assert article.text == "\n\n".join([LEAD, *STORY])
+
+
+def test_description_not_shown_on_the_page_is_not_text():
+    """A description that the page does not show is metadata only."""
+    article = extract_article(standfirst_page(LEAD, None), URL)
+    assert article is not None
+    assert article.text == "\n\n".join(STORY)
+    assert article.description == LEAD
