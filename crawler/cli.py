@@ -20,7 +20,7 @@ from crawler.runner import RunReport, crawl_settings, run_crawls
 from crawler.sites import SiteConfig, SitesFileError, load_sites, select_site, site_from_urls
 from crawler.urls import InvalidURL
 from pipelines.archive import Archive, ArchiveError
-from pipelines.extraction import EXTRACTOR_VERSION
+from pipelines.extraction import EXTRACTOR_VERSION, SiteProfile
 
 DEMO_SITE_PORT = 8780
 EXIT_RUN_FAILED = 1
@@ -232,7 +232,13 @@ def _serve(db: Path, host: str, port: int) -> int:
 @cli.command()
 @db_option("The archive to re-extract.", must_exist=True)
 @click.option("--site", help="Only the articles of this site (as in the articles' site column).")
-def reextract(db: Path, site: str | None) -> None:
+@click.option(
+    "--sites",
+    "sites_file",
+    type=click.Path(path_type=Path),
+    help="A sites.toml whose boilerplate_selectors apply to its sites' articles.",
+)
+def reextract(db: Path, site: str | None, sites_file: Path | None) -> None:
     """Extract every archived article again from its stored page, with the current
     extraction and the boilerplate learned for its site, and update the articles that
     changed (a changed text keeps its earlier version in article_versions).
@@ -241,6 +247,7 @@ def reextract(db: Path, site: str | None) -> None:
     Example:
         newsarchive reextract --db archive.db
         newsarchive reextract --db archive.db --site www.example-news.com
+        newsarchive reextract --db news.db --sites sites.toml --site example-news
     """
     from tqdm import tqdm
 
@@ -251,6 +258,12 @@ def reextract(db: Path, site: str | None) -> None:
         return tqdm(ids, desc=label, unit="article", disable=None, leave=False)
 
     try:
+        configured = load_sites(sites_file) if sites_file else []
+    except SitesFileError as error:
+        raise BadInput(str(error)) from error
+    profiles = {s.name: SiteProfile(tuple(s.boilerplate_selectors)) for s in configured}
+
+    try:
         archive = Archive.open(db)
     except ArchiveError as error:
         raise BadInput(str(error)) from error
@@ -258,7 +271,8 @@ def reextract(db: Path, site: str | None) -> None:
         if site and not archive.article_keys(site):
             raise BadInput(f"no articles of site {site!r} in {db}")
         learning = LearningSettings.from_settings(crawl_settings(db))
-        report = run_reextract(archive, BlockLearner(archive, learning), site, progress)
+        learner = BlockLearner(archive, learning)
+        report = run_reextract(archive, learner, site, progress, profiles)
     finally:
         archive.close()
     click.echo(

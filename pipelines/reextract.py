@@ -9,11 +9,11 @@ a changed text in `article_versions`).
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
 from pipelines.archive import Archive
-from pipelines.extraction import extract_article
+from pipelines.extraction import SiteProfile, extract_article
 from pipelines.site_blocks import BlockLearner
 
 __all__ = ["ReextractReport", "reextract"]
@@ -42,12 +42,15 @@ def reextract(
     learner: BlockLearner,
     site: str | None = None,
     progress: Progress = _no_progress,
+    profiles: Mapping[str, SiteProfile] | None = None,
 ) -> ReextractReport:
-    """Re-extract every archived article (of `site`, if given); `progress` wraps the
+    """Re-extract every archived article (of `site`, if given), with the `profiles` of the
+    sites that have one (their extra boilerplate selectors); `progress` wraps the
     iteration over article ids (for a progress bar)."""
+    profiles = profiles or {}
     keys = archive.article_keys(site)
     missing = [key[0] for key in keys if not archive.has_page_blocks(key[1], key[2])]
-    _count_blocks(archive, learner, missing, progress)
+    _count_blocks(archive, learner, missing, progress, profiles)
     report = ReextractReport(articles=len(keys))
     for article_id in progress([key[0] for key in keys], "re-extracting"):
         stored = archive.article_with_page(article_id)
@@ -55,7 +58,7 @@ def reextract(
             report.failed += 1
             continue
         row, html = stored
-        extracted = extract_article(html, row["url"])
+        extracted = extract_article(html, row["url"], profiles.get(row["site"]))
         if extracted is None:
             logger.warning("No article text extracted any more from %s; kept", row["url"])
             report.failed += 1
@@ -69,7 +72,11 @@ def reextract(
 
 
 def _count_blocks(
-    archive: Archive, learner: BlockLearner, ids: list[int], progress: Progress
+    archive: Archive,
+    learner: BlockLearner,
+    ids: list[int],
+    progress: Progress,
+    profiles: Mapping[str, SiteProfile],
 ) -> None:
     """Count the blocks of pages archived before block statistics existed, so that the
     re-extraction of the first articles already knows the whole site."""
@@ -78,6 +85,6 @@ def _count_blocks(
         if stored is None:
             continue
         row, html = stored
-        extracted = extract_article(html, row["url"])
+        extracted = extract_article(html, row["url"], profiles.get(row["site"]))
         if extracted is not None:
             learner.learn(row["site"], row["url"], extracted)

@@ -19,8 +19,12 @@ URL = "http://127.0.0.1:8765/2023/03/18/harbour-pier-to-close/"
 OLD_VERSION = "trafilatura-0.0+newsarchive-0"
 
 
-def page_html() -> str:
-    """An article page: JSON-LD metadata and the story, with a promo line in the body."""
+HOUSE_AD = "Get the printed edition of the Gazette delivered to your door every morning."
+
+
+def page_html(house_ad: bool = False) -> str:
+    """An article page: JSON-LD metadata and the story, with a promo line in the body (and
+    a house ad that only a site's selector can recognise)."""
     ld = json.dumps(
         {
             "@context": "https://schema.org",
@@ -33,6 +37,8 @@ def page_html() -> str:
     body = "".join(f"<p>{p}</p>" for p in STORY[:3])
     body += "<p>READ MORE: Harbour festival dates announced</p>"
     body += "".join(f"<p>{p}</p>" for p in STORY[3:])
+    if house_ad:
+        body += f'<div class="house-ad"><p>{HOUSE_AD}</p></div>'
     return f"""<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">
 <title>Eastern pier to close for repairs | Coastline Gazette</title>
 <script type="application/ld+json">{ld}</script></head>
@@ -40,10 +46,10 @@ def page_html() -> str:
 </body></html>"""
 
 
-def archive_with_old_extraction(db: Path, site: str = "coastline") -> None:
+def archive_with_old_extraction(db: Path, site: str = "coastline", house_ad: bool = False) -> None:
     """An archive holding the page and what an older extractor made of it: the promo line
     still in the text, no authors."""
-    html = page_html()
+    html = page_html(house_ad)
     current = extract_article(html, URL)
     assert current is not None
     old = replace(
@@ -141,3 +147,19 @@ def test_reextract_unknown_site_or_missing_archive_is_bad_input(tmp_path: Path):
     missing = run_cli("reextract", "--db", str(tmp_path / "none.db"))
     assert missing.returncode == 2
     assert "does not exist" in missing.stderr
+
+
+def test_reextract_applies_the_sites_file_selectors(tmp_path: Path):
+    """With --sites, a site's boilerplate_selectors are pruned again on re-extraction."""
+    db = tmp_path / "a.db"
+    archive_with_old_extraction(db, house_ad=True)
+    assert HOUSE_AD in rows(db, "SELECT text FROM articles")[0][0]
+    sites = tmp_path / "sites.toml"
+    sites.write_text(
+        '[sites.coastline]\nstart_urls = ["http://127.0.0.1:8765/"]\n'
+        'boilerplate_selectors = [".house-ad"]\n',
+        encoding="utf-8",
+    )
+    result = run_cli("reextract", "--db", str(db), "--sites", str(sites))
+    assert result.returncode == 0, result.stderr
+    assert rows(db, "SELECT text FROM articles") == [("\n\n".join(STORY),)]
