@@ -60,11 +60,13 @@ _BOILERPLATE_LINE_RES = [
         # Error-report prompts.
         r"(fehler gefunden|found an error|spotted an error|report an error|signaler une erreur)"
         r"\??.{0,40}",
-        r"(share|teilen|partager|compartir)( this| this article| on| via)?( \w+)?:?",
+        r"(share|teilen|partager|compartir)( this( article| story)?| on \w+| via \w+)?:?",
         # Wire and contributor credits.
         r"((additional )?(reporting|writing|editing) by|with (files|reporting) from) .{1,300}",
         r".{0,120}contributed (to )?this report\.?",
-        r"mit (material|informationen|agenturmaterial)\b.{0,200}",
+        r"mit (agentur)?material( von| der| aus)?[^.]{0,100}\.?",
+        r"mit informationen (von|der|aus) [^.]{0,160}\b(agenturen?|nachrichtenagenturen|dpa|afp|"
+        r"reuters|ap|kna|epd)\b[^.]{0,80}\.?",
         r"\([\w/ ,.;:&-]{1,40}\)",
         # Reader prompts.
         r"(got|do you have|have you got) a (story|news tip|tip)( to tell)?\??.{0,160}",
@@ -81,14 +83,14 @@ _BOILERPLATE_LINE_RES = [
 # Prompts recognised by a phrase anywhere in a short line: newsletters, following the
 # site elsewhere, affiliate disclosures. Story sentences do not give these orders.
 _PROMPT_PHRASE_RE = re.compile(
-    r"\b(sign up (for|to) our|subscribe to our|(to|in|into) your inbox|"
+    r"\b((sign up|signing up) (for|to) our|subscribe to our|(to|in|into) your inbox|"
     r"straight to your (inbox|device)|(newsletter|kanal) abonnieren|abonniere den|"
     r"jetzt abonnieren|in ihr(em)? (private[ns]? )?postfach|melden sie sich (hier|jetzt)|"
     r"inscrivez-vous|abonnez-vous|suscríbete|suscríbase|"
     r"follow (us|[\w.]+( [\w.]+){0,2}) on (twitter|facebook|instagram|google news|x|linkedin|"
     r"tiktok|youtube|whatsapp)|(folgst du|folgen sie)( \w+){0,4} (auf|bei) "
     r"(whatsapp|twitter|facebook|instagram|x|google news)|"
-    r"(may|might|could) earn (an? )?(affiliate )?commission|affiliate[- ]links?)\b",
+    r"(may|might|could) earn (us )?(an? )?(affiliate )?commission|affiliate[- ]links?)\b",
     re.IGNORECASE,
 )
 _MAX_PROMPT_WORDS = 60

@@ -47,6 +47,8 @@ URL = "https://www.coastline-gazette.com/2023/03/18/harbour-pier-to-close/"
         "Folgst du schon 20 Minuten auf Whatsapp?",
         "Der Newsletter informiert Sie jeden Abend kompakt in Ihrem privaten Postfach.",
         "Mit Agenturmaterial.",
+        "Mit Informationen der Korrespondenten sowie der Nachrichtenagenturen dpa und AFP.",
+        "Share this article",
         "Foto: Anna Schmidt",
         # French
         "Il vous reste 57% de cet article à lire. La suite est réservée aux abonnés.",
@@ -72,6 +74,8 @@ def test_new_boilerplate_lines(line: str):
         "The photo agency Getty Images said on Monday that it would cut 300 jobs in London "
         "and New York after a fall in sales.",
         "Copyright law was changed in 2019, and the publishers' lobby still says it is unfair.",
+        "Share prices",
+        "Mit Informationen aus dem Rathaus wollte die Sprecherin am Montag nicht dienen.",
         "Die Leser können mehr über den Plan im Rathaus erfahren, sagte die Sprecherin.",
         "Le maire a refusé de faire d'autres commentaires sur le budget lundi soir.",
         "El alcalde se negó a hacer más comentarios sobre el presupuesto el lunes.",
