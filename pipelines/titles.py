@@ -26,22 +26,20 @@ def headline(
     """The article's title among `candidates` (structured headlines in order of trust:
     JSON-LD headline, og:title, trafilatura's title).
 
-    The first candidate is the title, unless it carries trailing segments ("Story |
-    Section | Site"): then the visible `<h1>` that is its first segment is, or else the
-    candidate without the segments that name the site.
+    The first candidate (else the page's `<title>`) is the title. If it has segments
+    ("Story | Section | Site"), the visible `<h1>` that is its first segment is the title,
+    or else the candidate without the segments that name the site.
     """
     structured = [c for c in candidates if c]
-    h1s = [h1 for h1 in _h1_texts(tree) if not _is_site_name(h1, site_names, url)]
-    if structured and _key(structured[0]) in {_key(h1) for h1 in h1s}:
-        return structured[0]
     title_tag = _title_tag(tree)
-    references = [*structured, *([title_tag] if title_tag else [])]
-    for h1 in h1s:
-        if any(_is_leading_segment(h1, reference) for reference in references):
-            return h1
-    if structured:
-        return strip_site_name(structured[0], site_names, url)
-    return strip_site_name(title_tag, site_names, url) if title_tag else None
+    first = structured[0] if structured else title_tag
+    if first is None:
+        return None
+    if len(_SEGMENT_SEPARATOR_RE.split(first)) > 1:
+        for h1 in _h1_texts(tree):
+            if not _is_site_name(h1, site_names, url) and _is_leading_segment(h1, first):
+                return h1
+    return strip_site_name(first, site_names, url)
 
 
 def _is_leading_segment(h1: str, title: str) -> bool:
