@@ -4,9 +4,9 @@
 
 DEVSET_PATH is a folder holding `truth.json`, `pages/<id>.html.gz` and the scorer `score.py`
 (the Fundus dev set's layout). Both extractors run on every page in the same process and
-run; both are scored by the dev set's own scorer, and a table compares them: body
-precision / recall / F1, title exact match, authors F1, date match and pages per second
-(extraction only, not reading the files).
+run, taking turns page by page; both are scored by the dev set's own scorer, and a table
+compares them: body precision / recall / F1, title exact match, authors F1, date match and
+pages per second (extraction only, not reading the files).
 
 The baseline is what the dev set's `baseline.py` runs: `trafilatura.bare_extraction(html,
 url=url, with_metadata=True)` with default settings.
@@ -80,18 +80,28 @@ def newsarchive_prediction(html: str, url: str) -> Prediction:
     }
 
 
-def run_extractor(
-    extract: Callable[[str, str], Prediction], pages: dict[str, str], truth: dict[str, Any]
-) -> tuple[dict[str, Prediction], float]:
-    """Predictions for every page and the pages per second it took (after one untimed
-    page, so that one-time set-up is not counted)."""
+def run_extractors(
+    extractors: list[Callable[[str, str], Prediction]],
+    pages: dict[str, str],
+    truth: dict[str, Any],
+) -> list[tuple[dict[str, Prediction], float]]:
+    """Each extractor's predictions for every page and its pages per second.
+
+    The extractors take turns page by page, so that a change in the machine's load
+    weighs on all of them alike; each first runs on one untimed page, so that one-time
+    set-up is not counted.
+    """
     first_id = next(iter(pages))
-    extract(pages[first_id], truth[first_id]["url"])
-    predictions = {}
-    started = time.perf_counter()
+    for extract in extractors:
+        extract(pages[first_id], truth[first_id]["url"])
+    predictions: list[dict[str, Prediction]] = [{} for _ in extractors]
+    seconds = [0.0 for _ in extractors]
     for page_id, html in pages.items():
-        predictions[page_id] = extract(html, truth[page_id]["url"])
-    return predictions, len(pages) / (time.perf_counter() - started)
+        for n, extract in enumerate(extractors):
+            started = time.perf_counter()
+            predictions[n][page_id] = extract(html, truth[page_id]["url"])
+            seconds[n] += time.perf_counter() - started
+    return [(preds, len(pages) / took) for preds, took in zip(predictions, seconds, strict=True)]
 
 
 def load_scorer(devset: Path) -> ModuleType:
@@ -147,8 +157,9 @@ def main(argv: list[str] | None = None) -> None:
         for page_id in truth
     }
     scorer = load_scorer(args.devset)
-    baseline_preds, baseline_speed = run_extractor(trafilatura_prediction, pages, truth)
-    our_preds, our_speed = run_extractor(newsarchive_prediction, pages, truth)
+    (baseline_preds, baseline_speed), (our_preds, our_speed) = run_extractors(
+        [trafilatura_prediction, newsarchive_prediction], pages, truth
+    )
     if args.dump:
         args.dump.write_text(json.dumps(our_preds, ensure_ascii=False, indent=1), "utf-8")
     baseline, baseline_report = score_quietly(scorer, truth, baseline_preds, args.worst)
