@@ -13,7 +13,7 @@ from __future__ import annotations
 import shutil
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
@@ -29,6 +29,7 @@ from crawler.sites import SiteConfig, SitesFileError, load_sites, select_site, s
 from crawler.urls import InvalidURL
 from pipelines.archive import Archive, ArchiveError
 from pipelines.archive_lock import ArchiveLocked, archive_lock
+from pipelines.extraction import EXTRACTOR_VERSION, SiteProfile
 
 DEMO_SITE_PORT = 8780
 EXIT_RUN_FAILED = 1
@@ -357,3 +358,63 @@ def _serve(db: Path, host: str, port: int) -> int:
     shown = LOOPBACK if host == PUBLIC else host
     click.echo(f"Datasette is serving the archive at http://{shown}:{chosen}/ (Ctrl-C to stop)")
     return serve_archive(db, host, chosen)
+
+
+@cli.command()
+@db_option("The archive to re-extract.", must_exist=True)
+@click.option("--site", help="Only the articles of this site (as in the articles' site column).")
+@click.option(
+    "--sites",
+    "sites_file",
+    type=click.Path(path_type=Path),
+    help="A sites.toml whose boilerplate_selectors apply to its sites' articles.",
+)
+def reextract(db: Path, site: str | None, sites_file: Path | None) -> None:
+    """Extract every archived article again from its stored page, with the current
+    extraction and the boilerplate learned for its site, and update the articles that
+    changed (a changed text keeps its earlier version in article_versions).
+
+    \b
+    Example:
+        newsarchive reextract --db archive.db
+        newsarchive reextract --db archive.db --site www.example-news.com
+        newsarchive reextract --db news.db --sites sites.toml --site example-news
+    """
+    from rich.progress import track
+
+    from pipelines.reextract import reextract as run_reextract
+    from pipelines.site_blocks import BlockLearner, LearningSettings
+
+    def progress(ids: Iterable[int], label: str) -> Iterable[int]:
+        return track(
+            list(ids),
+            description=label,
+            console=Console(stderr=True),
+            transient=True,
+            disable=not sys.stderr.isatty(),
+        )
+
+    try:
+        configured = load_sites(sites_file) if sites_file else []
+    except SitesFileError as error:
+        raise BadInput(str(error)) from error
+    profiles = {s.name: SiteProfile(tuple(s.boilerplate_selectors)) for s in configured}
+
+    with _locked(db):  # a crawl writing to the archive meanwhile would race with it
+        try:
+            archive = Archive.open(db)
+        except ArchiveError as error:
+            raise BadInput(str(error)) from error
+        try:
+            if site and not archive.article_keys(site):
+                raise BadInput(f"no articles of site {site!r} in {db}")
+            learning = LearningSettings.from_settings(crawl_settings(db))
+            learner = BlockLearner(archive, learning)
+            report = run_reextract(archive, learner, site, progress, profiles)
+        finally:
+            archive.close()
+    click.echo(
+        f"Re-extracted {report.articles} articles with {EXTRACTOR_VERSION}: "
+        f"{report.changed} changed, {report.unchanged} unchanged, "
+        f"{report.failed} without article text (kept as they were)."
+    )

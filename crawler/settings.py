@@ -1,7 +1,7 @@
 """Scrapy settings for newsarchive: the one place settings come from.
 
-Components read the `ARCHIVE_*`, `NEWS_*` and `EXTRACT_*` settings below in `from_crawler`;
-the CLI and `scrapy crawl -s NAME=VALUE` override them.
+Components read the `ARCHIVE_*`, `NEWS_*`, `EXTRACT_*` and `BOILERPLATE_*` settings below
+in `from_crawler`; the CLI and `scrapy crawl -s NAME=VALUE` override them.
 """
 
 from crawler import __version__
@@ -57,6 +57,13 @@ NEWS_BACKFILL = False
 REVISIT_RECENT_DAYS = 3  # articles whose latest date is this recent...
 REVISIT_RECENT_EVERY_HOURS = 6  # ...are fetched again this often,
 REVISIT_OLD_EVERY_DAYS = 30  # older ones this often (0: only when a sitemap or feed says)
+
+# Learned boilerplate (see pipelines/site_blocks.py): once a site has BOILERPLATE_MIN_PAGES
+# archived pages, a text block found on more than BOILERPLATE_SHARE of them is dropped
+# from its articles.
+BOILERPLATE_ENABLED = True
+BOILERPLATE_MIN_PAGES = 10
+BOILERPLATE_SHARE = 0.5
 
 FEED_EXPORT_ENCODING = "utf-8"
 LOG_LEVEL = "INFO"

@@ -592,11 +592,126 @@ class Archive:
             **_validators(page),
         }
 
+    # Re-extraction and learned boilerplate (issue 3) ----------------------------------
+    # Per-site block statistics for `pipelines.site_blocks`, and re-extraction of stored
+    # pages by `pipelines.reextract`. Every write of those two modules is here.
+
+    def record_page_blocks(self, site: str, url: str, blocks: dict[str, str]) -> None:
+        """Count the blocks (fingerprint -> text) of the page at `url` for `site`; a page
+        counted before has its earlier blocks uncounted first, so each URL counts once."""
+        now = now_iso()
+        with self.db.atomic():
+            row = self.db.execute(
+                "SELECT fingerprints FROM block_stats_pages WHERE site = ? AND url = ?",
+                [site, url],
+            ).fetchone()
+            old = set(json.loads(row[0])) if row else set()
+            for key in old - set(blocks):
+                self.db.execute(
+                    "UPDATE block_stats SET page_count = page_count - 1"
+                    " WHERE site = ? AND fingerprint = ?",
+                    [site, key],
+                )
+            for key in set(blocks) - old:
+                self.db.execute(
+                    "INSERT INTO block_stats"
+                    " (site, fingerprint, page_count, sample_text, first_seen, last_seen)"
+                    " VALUES (?, ?, 1, ?, ?, ?) ON CONFLICT (site, fingerprint) DO UPDATE"
+                    " SET page_count = page_count + 1, last_seen = excluded.last_seen",
+                    [site, key, blocks[key][:200], now, now],
+                )
+            self.db.execute(
+                "INSERT INTO block_stats_pages (site, url, fingerprints, updated)"
+                " VALUES (?, ?, ?, ?) ON CONFLICT (site, url) DO UPDATE"
+                " SET fingerprints = excluded.fingerprints, updated = excluded.updated",
+                [site, url, json.dumps(sorted(blocks)), now],
+            )
+
+    def recurring_blocks(self, site: str, min_pages: int, share: float) -> set[str]:
+        """The fingerprints found on more than `share` of `site`'s counted pages (at least
+        two), once the site has `min_pages` pages; an empty set before that."""
+        (pages,) = self.db.execute(
+            "SELECT count(*) FROM block_stats_pages WHERE site = ?", [site]
+        ).fetchone()
+        if pages < max(min_pages, 1):
+            return set()
+        rows = self.db.execute(
+            "SELECT fingerprint FROM block_stats WHERE site = ? AND page_count > ?"
+            " AND page_count >= 2",
+            [site, share * pages],
+        ).fetchall()
+        return {key for (key,) in rows}
+
+    def has_page_blocks(self, site: str, url: str) -> bool:
+        """True if the blocks of the page at `url` are counted for `site`."""
+        return (
+            self.db.execute(
+                "SELECT 1 FROM block_stats_pages WHERE site = ? AND url = ?", [site, url]
+            ).fetchone()
+            is not None
+        )
+
+    def article_keys(self, site: str | None = None) -> list[tuple[int, str, str]]:
+        """(id, site, url) of the archived articles (of one site, if given), oldest first."""
+        where, params = ("WHERE site = ?", [site]) if site else ("", [])
+        query = f"SELECT id, site, url FROM articles {where} ORDER BY id"
+        return [(row[0], row[1], row[2]) for row in self.db.execute(query, params)]
+
+    def article_with_page(self, article_id: int) -> tuple[dict[str, Any], bytes] | None:
+        """An article's row and the raw HTML of its latest stored page (None if the article
+        has no stored page)."""
+        article = self.db["articles"].get(article_id)
+        row = self.db.execute(
+            "SELECT html_zlib FROM pages WHERE article_id = ? OR id = ?"
+            " ORDER BY fetched_at DESC, id DESC LIMIT 1",
+            [article_id, article["page_id"]],
+        ).fetchone()
+        if row is None:
+            return None
+        return article, zlib.decompress(row[0])
+
+    def update_extraction(self, article_id: int, article: ExtractedArticle) -> bool:
+        """Store what a new extraction made of an archived article; return True if its text
+        or metadata changed. A changed text or title keeps the old state in
+        `article_versions`, as a changed re-fetch does; the extractor version is recorded
+        either way."""
+        with self.db.atomic():
+            existing = self.db["articles"].get(article_id)
+            digest = content_hash(article.title, article.text)
+            fields_now = _extracted_fields(article)
+            changed = {k: v for k, v in fields_now.items() if existing[k] != v}
+            update: dict[str, Any] = {"extractor_version": article.extractor_version}
+            if changed:
+                update |= changed | {"content_hash": digest}
+            if existing["content_hash"] != digest:
+                self._keep_version(existing)
+                update["version"] = existing["version"] + 1
+            self.db["articles"].update(article_id, update)
+        return bool(changed)
+
 
 def _validators(page: ArticlePage) -> dict[str, str | None]:
     """The HTTP validators of a response, for a conditional request on the next visit."""
     headers = {name.lower(): value for name, value in page.headers.items()}
     return {"etag": headers.get("etag"), "http_last_modified": headers.get("last-modified")}
+
+
+def _extracted_fields(article: ExtractedArticle) -> dict[str, Any]:
+    """The `articles` columns that extraction decides."""
+    return {
+        "canonical_url": article.canonical_url,
+        "title": article.title,
+        "authors": json.dumps(article.authors, ensure_ascii=False),
+        "published": article.published,
+        "modified": article.modified,
+        "section": article.section,
+        "tags": json.dumps(article.tags, ensure_ascii=False),
+        "language": article.language,
+        "description": article.description,
+        "image": article.image,
+        "text": article.text,
+        "word_count": article.word_count,
+    }
 
 
 def page_html(row: dict[str, Any]) -> bytes:

@@ -16,7 +16,8 @@ _PROMO_PREFIX = (
     r"more on this|more on this story|watch|listen|recommended|"
     r"lesen sie auch|lesen sie mehr|mehr zum thema|auch interessant|weiterlesen|siehe auch|"
     r"lire aussi|à lire aussi|a lire aussi|voir aussi|lire la suite|"
-    r"lee también|lea también|leer más|ver también|te puede interesar|más información"
+    r"lee también|lea también|leer más|ver también|te puede interesar|más información|"
+    r"more|read next|mehr dazu|mehr lesen"
 )
 # The prefix ends with a colon, bar or guillemet, or a dash set off by spaces ("Related -
 # ..."), never a hyphen that makes a word ("Related-party transactions ...").
@@ -43,9 +44,76 @@ _BOILERPLATE_LINE_RES = [
         r"more posts in [\w .&'-]{1,40} »",
         r"(subscribe|sign up)( now| today)?( to| for)? (our|the)? ?(\w+ )?newsletter.*",
         r"(mehr|plus|más) (zum thema|sur le sujet|sobre el tema)",
+        # Sign-up and subscription prompts.
+        r"(sign up|subscribe|register)( now| today| here| free)?( to| for) .{0,80}",
+        r"get (the latest|our|the best) .{0,60}(in|to) your inbox\.?",
+        r"(jetzt )?(newsletter )?(abonnieren|bestellen|kostenlos testen)\b.{0,60}",
+        r"(abonnez-vous|inscrivez-vous|suscríbete|suscríbase)\b.{0,80}",
+        # Reading time.
+        r"(lesedauer|lesezeit|reading time|temps de lecture|tiempo de lectura):? .{0,20}",
+        r"\d+ (min|minutes?|minuten|minutos)\.? (read|lesezeit|lesedauer|de lecture|de lectura)",
+        # Copyright and credit lines.
+        r"(©|\(c\) \d{4}|copyright (©|\(c\)|\d{4})).{0,200}",
+        r"(foto|fotos|bild|bilder|photo|photos|image|picture|credit|crédit|crédito|"
+        r"quelle|source|fuente)s?\s*:.{0,80}",
+        r"[^.!?]{0,60}\b(getty images|shutterstock|imago|picture alliance|istock\w*)\b[^.!?]{0,40}",
+        # Error-report prompts.
+        r"(fehler gefunden|found an error|spotted an error|report an error|signaler une erreur)"
+        r"\??.{0,40}",
+        r"(share|teilen|partager|compartir)( this( article| story)?| on \w+| via \w+)?:?",
+        # Wire and contributor credits.
+        r"((additional )?(reporting|writing|editing) by|with (files|reporting) from) .{1,300}",
+        r".{0,120}contributed (to )?this report\.?",
+        r"mit (agentur)?material( von| der| aus)?[^.]{0,100}\.?",
+        r"mit informationen (von|der|aus) [^.]{0,160}\b(agenturen?|nachrichtenagenturen|dpa|afp|"
+        r"reuters|ap|kna|epd)\b[^.]{0,80}\.?",
+        r"\([\w/ ,.;:&-]{1,40}\)",
+        # Reader prompts.
+        r"(got|do you have|have you got) a (story|news tip|tip)( to tell)?\??.{0,160}",
+        r"would you like to comment on this (article|story)\??",
+        r"(hat ihnen|did you (like|enjoy)|enjoyed) (dieser|this) (artikel|article|story)"
+        r"( gefallen)?\?.{0,200}",
+        # Paywall notices.
+        r"il vous reste .{0,40} à lire\..{0,80}",
+        r"(la suite est réservée aux abonnés|this (article|content) is for subscribers( only)?)"
+        r"\.?.{0,80}",
     )
 ]
-_MAX_BOILERPLATE_WORDS = 20
+
+# Prompts recognised by a phrase anywhere in a short line: newsletters, following the
+# site elsewhere, affiliate disclosures. Story sentences do not give these orders.
+_PROMPT_PHRASE_RE = re.compile(
+    r"\b((sign up|signing up) (for|to) our|subscribe to our|(to|in|into) your inbox|"
+    r"straight to your (inbox|device)|(newsletter|kanal) abonnieren|abonniere den|"
+    r"jetzt abonnieren|in ihr(em)? (private[ns]? )?postfach|melden sie sich (hier|jetzt)|"
+    r"inscrivez-vous|abonnez-vous|suscríbete|suscríbase|"
+    r"follow (us|[\w.]+( [\w.]+){0,2}) on (twitter|facebook|instagram|google news|x|linkedin|"
+    r"tiktok|youtube|whatsapp)|(folgst du|folgen sie)( \w+){0,4} (auf|bei) "
+    r"(whatsapp|twitter|facebook|instagram|x|google news)|"
+    r"(may|might|could) earn (us )?(an? )?(affiliate )?commission|affiliate[- ]links?)\b",
+    re.IGNORECASE,
+)
+_MAX_PROMPT_WORDS = 60
+_MAX_BOILERPLATE_WORDS = 40
+
+# Headings that introduce a list of links to other articles; the list goes with them.
+_PROMO_HEADING_RE = re.compile(
+    r"(mehr zum thema|auch interessant|das könnte sie auch interessieren|lesen sie auch|"
+    r"weitere artikel|ähnliche artikel|ähnliche|empfehlungen|meistgelesen|"
+    r"related|related articles|related stories|related content|more stories|more news|"
+    r"you may also like|you might also like|recommended|recommended stories|most read|"
+    r"read more|read next|more on this story|top stories|"
+    r"à lire aussi|lire aussi|sur le même sujet|les plus lus|"
+    r"te puede interesar|lee también|más noticias|lo más leído|noticias relacionadas)\s*:?",
+    re.IGNORECASE,
+)
+_LIST_ITEM_PREFIX = ("- ", "• ", "* ")
+# The headline is looked for among the first lines of the text, above the first paragraph
+# of this many words.
+_HEADLINE_LINES = 5
+_STORY_WORDS = 15
+_MAX_KICKER_WORDS = 6
+_WORD_RE = re.compile(r"\w+")
 
 
 def is_boilerplate_line(line: str) -> bool:
@@ -54,11 +122,50 @@ def is_boilerplate_line(line: str) -> bool:
     words = len(stripped.split())
     if words <= _MAX_PROMO_WORDS and _PROMO_LINE_RE.match(stripped):
         return True
+    if words <= _MAX_PROMPT_WORDS and _PROMPT_PHRASE_RE.search(stripped):
+        return True
     if words > _MAX_BOILERPLATE_WORDS:
         return False
     return any(rule.fullmatch(stripped) for rule in _BOILERPLATE_LINE_RES)
 
 
-def clean_lines(lines: list[str]) -> list[str]:
-    """The lines of an extracted text without boilerplate lines and blank lines."""
-    return [line.strip() for line in lines if line.strip() and not is_boilerplate_line(line)]
+def clean_lines(lines: list[str], headlines: tuple[str, ...] = ()) -> list[str]:
+    """The lines of an extracted text without boilerplate lines, blank lines, the
+    headline repeated at the top (any of `headlines`), and the link lists that follow a
+    promo heading ("Mehr zum Thema", "Related")."""
+    kept: list[str] = []
+    in_promo_list = False
+    before_story = True  # the headline is looked for above the first story paragraph
+    for line in lines:
+        stripped = line.strip()
+        if not stripped:
+            continue
+        if in_promo_list and stripped.startswith(_LIST_ITEM_PREFIX):
+            continue
+        in_promo_list = bool(_PROMO_HEADING_RE.fullmatch(" ".join(stripped.split())))
+        if in_promo_list or is_boilerplate_line(stripped):
+            continue
+        if before_story and _is_headline(stripped, headlines):
+            continue
+        kept.append(stripped)
+        before_story = len(kept) < _HEADLINE_LINES and len(stripped.split()) < _STORY_WORDS
+    return kept
+
+
+def _is_headline(line: str, headlines: tuple[str, ...]) -> bool:
+    """True if `line` is the headline, alone or after a short kicker ("Kicker: Headline")."""
+    key = _key(line)
+    for headline in headlines:
+        headline_key = _key(headline)
+        if not headline_key:
+            continue
+        if key == headline_key:
+            return True
+        extra_words = len(line.split()) - len(headline.split())
+        if key.endswith(headline_key) and extra_words <= _MAX_KICKER_WORDS:
+            return True
+    return False
+
+
+def _key(text: str) -> str:
+    return "".join(_WORD_RE.findall(text.casefold()))

@@ -7,41 +7,42 @@ dates in ISO 8601 (with the page's timezone when it gives one), absolute URLs.
 
 from __future__ import annotations
 
-import re
+import html
+from collections.abc import Iterator, Mapping
 from datetime import datetime
 from typing import Any
 from urllib.parse import urljoin
 
 from lxml.html import HtmlElement
 
-from crawler.structured_data import (
-    jsonld_article,
-    jsonld_by_id,
-    jsonld_types,
-    meta_value,
-    meta_values,
-)
+from crawler.structured_data import jsonld_article, jsonld_by_id, meta_value, meta_values
+from pipelines.authors import clean_authors, ld_author_names, pick_authors
+from pipelines.titles import headline
 
-_BYLINE_PREFIX_RE = re.compile(r"^\s*(by|von|par|por)\s+", re.IGNORECASE)
-_AUTHOR_SPLIT_RE = re.compile(r"\s*(?:;|,|\band\b|\bund\b|\bet\b|\by\b|&)\s*")
+__all__ = ["clean_authors", "iso_date", "page_metadata"]
+
+# Meta tags that name authors: HTML, OpenGraph, Dublin Core and Highwire ("Last, First").
+_AUTHOR_META = ("author", "article:author", "dc.creator", "DC.creator", "citation_author")
 
 
-def page_metadata(tree: HtmlElement, url: str, fallback: dict[str, Any]) -> dict[str, Any]:
+def page_metadata(tree: HtmlElement, url: str, fallback: Mapping[str, Any]) -> dict[str, Any]:
     """The article's metadata fields, from `tree`'s structured data, then `fallback`
     (trafilatura's metadata as a dict)."""
     ld = jsonld_article(tree) or {}
+    site_names = _site_names(tree, ld)
+    titles = [_text(ld.get("headline")), _text(meta_value(tree, "og:title"))]
+    if not any(titles):
+        titles.append(_text(fallback.get("title")))
     return {
         "canonical_url": _canonical_url(tree, url),
-        "title": _first(
-            _text(ld.get("headline")), meta_value(tree, "og:title"), fallback.get("title")
-        ),
-        "authors": _authors(tree, ld, fallback),
+        "title": headline(tree, titles, site_names, url),
+        "authors": _authors(tree, ld, fallback, site_names, url),
         "published": _first_date(
             ld.get("datePublished"),
             meta_value(tree, "article:published_time"),
             meta_value(tree, "datePublished"),
-            fallback.get("date"),
-        ),
+        )
+        or iso_date(fallback.get("date")),
         "modified": _first_date(
             ld.get("dateModified"),
             meta_value(tree, "article:modified_time"),
@@ -56,11 +57,12 @@ def page_metadata(tree: HtmlElement, url: str, fallback: dict[str, Any]) -> dict
             meta_value(tree, "description"),
             meta_value(tree, "og:description"),
             _text(ld.get("description")),
-            fallback.get("description"),
-        ),
+        )
+        or _first(fallback.get("description")),
         "image": _absolute(
             url,
-            _first(meta_value(tree, "og:image"), _image(ld.get("image")), fallback.get("image")),
+            _first(meta_value(tree, "og:image"), _image(ld.get("image")))
+            or _first(fallback.get("image")),
         ),
     }
 
@@ -79,46 +81,41 @@ def iso_date(value: Any) -> str | None:
     return parsed.isoformat()
 
 
-def clean_authors(names: list[str]) -> list[str]:
-    """Author names without "By" prefixes, blanks, URLs or repeats, in their order."""
-    cleaned: list[str] = []
-    for name in names:
-        name = _BYLINE_PREFIX_RE.sub("", " ".join(name.split())).strip(" ,;|")
-        if name and "://" not in name and name not in cleaned:
-            cleaned.append(name)
-    return cleaned
+def _authors(
+    tree: HtmlElement,
+    ld: dict[str, Any],
+    fallback: Mapping[str, Any],
+    site_names: set[str],
+    url: str,
+) -> list[str]:
+    people, organisations = ld_author_names(ld.get("author"), jsonld_by_id(tree) if ld else {})
+    meta = [
+        value for name in _AUTHOR_META for value in meta_values(tree, name) if "://" not in value
+    ]
+
+    def sources() -> Iterator[list[str]]:
+        yield people or organisations  # an organisation is the author only when alone
+        yield meta
+        yield [name for name in (fallback.get("author") or "").split(";") if name.strip()]
+        yield organisations
+
+    unescaped = ([_unescape(name) for name in names] for names in sources())
+    return pick_authors(unescaped, site_names, url)
 
 
-def _authors(tree: HtmlElement, ld: dict[str, Any], fallback: dict[str, Any]) -> list[str]:
-    from_ld = _ld_names(ld.get("author"), jsonld_by_id(tree) if ld else {})
-    if from_ld:
-        return clean_authors(from_ld)
-    from_meta = meta_values(tree, "author") or meta_values(tree, "article:author")
-    if from_meta:
-        return clean_authors(from_meta)
-    guessed = fallback.get("author") or ""
-    return clean_authors(_AUTHOR_SPLIT_RE.split(guessed)) if guessed else []
+def _site_names(tree: HtmlElement, ld: dict[str, Any]) -> set[str]:
+    """What the site calls itself: og:site_name, the JSON-LD publisher's names."""
+    names = set(meta_values(tree, "og:site_name")) | set(meta_values(tree, "application-name"))
+    publisher = ld.get("publisher")
+    for entry in publisher if isinstance(publisher, list) else [publisher]:
+        if isinstance(entry, dict):
+            for key in ("name", "alternateName"):
+                if isinstance(entry.get(key), str):
+                    names.add(entry[key])
+    return {name for name in names if name.strip()}
 
 
-def _ld_names(value: Any, by_id: dict[str, dict[str, Any]]) -> list[str]:
-    if isinstance(value, str):
-        return [value]
-    if isinstance(value, dict):
-        if not value.get("name") and value.get("@id") in by_id:
-            value = by_id[value["@id"]]
-        if "Organization" in jsonld_types(value) and value.get("name"):
-            return [str(value["name"])]
-        name = value.get("name")
-        return [str(name)] if name else []
-    if isinstance(value, list):
-        people = [
-            v for v in value if not (isinstance(v, dict) and "Organization" in jsonld_types(v))
-        ]
-        return [name for v in (people or value) for name in _ld_names(v, by_id)]
-    return []
-
-
-def _tags(tree: HtmlElement, ld: dict[str, Any], fallback: dict[str, Any]) -> list[str]:
+def _tags(tree: HtmlElement, ld: dict[str, Any], fallback: Mapping[str, Any]) -> list[str]:
     keywords = ld.get("keywords")
     if isinstance(keywords, str):
         keywords = keywords.split(",")
@@ -160,7 +157,14 @@ def _absolute(base: str, href: str | None) -> str | None:
 def _text(value: Any) -> str | None:
     if isinstance(value, dict):
         value = value.get("name") or value.get("@value")
-    return " ".join(value.split()) if isinstance(value, str) and value.strip() else None
+    if not isinstance(value, str) or not value.strip():
+        return None
+    return " ".join(_unescape(value).split())
+
+
+def _unescape(value: str) -> str:
+    """`value` with HTML character references resolved: JSON-LD is often written escaped."""
+    return html.unescape(value) if "&" in value else value
 
 
 def _first_text(value: Any) -> str | None:

@@ -43,6 +43,10 @@ _PROTECTED_TAGS = frozenset({"html", "body", "main", "article", "h1"})
 # A container holding this share of the page's text or more is content, not boilerplate.
 _MAX_PRUNED_SHARE = 0.4
 _MAX_LINK_PARAGRAPH_WORDS = 20
+_MIN_LINK_LIST_ITEMS = 2
+# A list item is a link when its links hold this share of its text (a kicker or a date
+# may go with the link).
+_LINKED_SHARE = 0.6
 
 
 def prune_boilerplate(tree: HtmlElement, extra_selectors: list[str] | tuple[str, ...] = ()) -> int:
@@ -54,6 +58,7 @@ def prune_boilerplate(tree: HtmlElement, extra_selectors: list[str] | tuple[str,
     for selector in extra_selectors:
         candidates.extend(CSSSelector(selector)(tree))
     candidates.extend(_link_only_paragraphs(tree))
+    candidates.extend(_link_lists(tree))
     removed = 0
     for element in candidates:
         if element.getparent() is None or _is_protected(element, total_chars):
@@ -91,6 +96,26 @@ def _link_only_paragraphs(tree: HtmlElement) -> list[HtmlElement]:
         if linked.replace(" ", "") == text.replace(" ", ""):
             found.append(paragraph)
     return found
+
+
+def _link_lists(tree: HtmlElement) -> list[HtmlElement]:
+    """Lists whose every item is a link: related articles, "more from" and menus."""
+    found = []
+    for list_element in tree.iter("ul", "ol"):
+        items = [child for child in list_element if child.tag == "li"]
+        if len(items) < _MIN_LINK_LIST_ITEMS:
+            continue
+        if all(_is_link_only(item) for item in items):
+            found.append(list_element)
+    return found
+
+
+def _is_link_only(element: HtmlElement) -> bool:
+    text = _text(element).replace(" ", "")
+    if not text:
+        return False
+    linked = "".join(_text(a) for a in element.iter("a")).replace(" ", "")
+    return len(linked) >= _LINKED_SHARE * len(text)
 
 
 def _text(element: HtmlElement) -> str:
