@@ -215,10 +215,12 @@ def m003_block_stats(db: Database) -> None:
         not_null={"page_count"},
         defaults={"page_count": 0},
     )
+    # Which blocks recur on a site is asked for every extracted page: by count, not scan.
+    db["block_stats"].create_index(["site", "page_count"])
 
 
 @migrations()
-def m005_article_terms(db: Database) -> None:
+def m004_article_terms(db: Database) -> None:
     """`article_terms`: the authors and tags of each article, one row each, indexed, so
     that Datasette counts them (its authors and tags facets) without parsing every
     article's JSON. Triggers keep it in step with `articles`."""

@@ -129,7 +129,7 @@ def test_open_twice_applies_migrations_once(tmp_path):
             "m001_initial",
             "m002_history",
             "m003_block_stats",
-            "m005_article_terms",
+            "m004_article_terms",
         ]
         assert archive.count("articles") == 1
         assert archive.count("crawl_runs") == 1
