@@ -29,7 +29,6 @@ from crawler.sites import SiteConfig, SitesFileError, load_sites, select_site, s
 from crawler.urls import InvalidURL
 from pipelines.archive import Archive, ArchiveError
 from pipelines.archive_lock import ArchiveLocked, archive_lock
-from pipelines.extraction import EXTRACTOR_VERSION, SiteProfile
 
 DEMO_SITE_PORT = 8780
 EXIT_RUN_FAILED = 1
@@ -382,6 +381,7 @@ def reextract(db: Path, site: str | None, sites_file: Path | None) -> None:
     """
     from rich.progress import track
 
+    from pipelines.extraction import EXTRACTOR_VERSION, SiteProfile
     from pipelines.reextract import reextract as run_reextract
     from pipelines.site_blocks import BlockLearner, LearningSettings
 

@@ -19,12 +19,13 @@ import zlib
 from dataclasses import asdict, dataclass, field, fields
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from sqlite_utils import Database, Migrations
 
-from crawler.items import ArticlePage
-from pipelines.extraction import ExtractedArticle
+if TYPE_CHECKING:  # the archive never runs extraction (nor loads trafilatura)
+    from crawler.items import ArticlePage
+    from pipelines.extraction import ExtractedArticle
 
 __all__ = ["Archive", "ArchiveError", "Outcome", "RunCounts", "now_iso"]
 

@@ -13,7 +13,6 @@ from scrapy.crawler import Crawler
 
 from crawler.items import Article, ArticlePage, CrawlError
 from pipelines.archive import Archive
-from pipelines.extraction import SiteProfile, extract_article
 from pipelines.site_blocks import BlockLearner, LearningSettings
 
 logger = logging.getLogger(__name__)
@@ -24,7 +23,7 @@ class ExtractPipeline:
 
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
-        self.profile = SiteProfile()
+        self.selectors: tuple[str, ...] = ()
         self.learning = LearningSettings.from_settings(crawler.settings)
         self.archive: Archive | None = None
         self.learner: BlockLearner | None = None
@@ -39,7 +38,7 @@ class ExtractPipeline:
         and open the archive that keeps the block statistics."""
         site = getattr(self.crawler.spider, "site", None)
         if site is not None:
-            self.profile = SiteProfile(tuple(site.boilerplate_selectors))
+            self.selectors = tuple(site.boilerplate_selectors)
         if self.learning.enabled:
             self.archive = Archive.open(self.crawler.settings.get("ARCHIVE_DB"))
             self.learner = BlockLearner(self.archive, self.learning)
@@ -54,7 +53,11 @@ class ExtractPipeline:
         """Extract an `ArticlePage`; a page without article text becomes a `CrawlError`."""
         if not isinstance(item, ArticlePage):
             return item
-        extracted = extract_article(item.body, item.url, self.profile)
+        # Imported on the first article page: trafilatura takes a noticeable part of a
+        # scheduled run's start-up, and a run that finds nothing new never needs it.
+        from pipelines.extraction import SiteProfile, extract_article
+
+        extracted = extract_article(item.body, item.url, SiteProfile(self.selectors))
         if extracted is None:
             self.crawler.stats.inc_value("extract/failed")
             logger.warning("No article text extracted from %s", item.url)
