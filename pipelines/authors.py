@@ -10,9 +10,9 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from typing import Any
-from urllib.parse import urlsplit
 
 from crawler.structured_data import jsonld_types
+from pipelines.words import site_keys, word_key
 
 _PREFIX_RE = re.compile(
     r"^\s*((written by|reporting by|by|von|par|por|autor|autorin|author)\s*[:\s]|"
@@ -109,20 +109,14 @@ def _clean_name(piece: str) -> str:
 def is_site_name(name: str, site_names: set[str], url: str) -> bool:
     """True if `name` is the site rather than a person: its name, its domain, or the
     initials of its name."""
-    key = _key(name)
+    key = word_key(name)
     if not key:
         return False
     if _DOMAIN_RE.match(name.strip()) or "www." in name.casefold():
         return True
-    host = (urlsplit(url).hostname or "").removeprefix("www.")
-    keys = {_key(host), _key(host.rsplit(".", 1)[0])} if host else set()
-    for site in site_names:
-        keys.add(_key(site))
+    keys = site_keys(site_names, url)
+    for site in site_names:  # initials: "BBC" for "British Broadcasting Corporation"
         words = _WORD_RE.findall(site)
         if len(words) >= 2:
             keys.add("".join(word[0] for word in words).casefold())
     return key in keys
-
-
-def _key(text: str) -> str:
-    return "".join(_WORD_RE.findall(text.casefold()))

@@ -12,7 +12,6 @@ main text, then drop leftover promo and comment lines.
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Iterator, Mapping
 from copy import deepcopy
 from dataclasses import dataclass, field
@@ -29,6 +28,7 @@ from pipelines.metadata import page_metadata
 from pipelines.pruning import prune_boilerplate
 from pipelines.standfirst import find_standfirst
 from pipelines.titles import headline_variants
+from pipelines.words import word_phrase
 
 __all__ = ["EXTRACTOR_VERSION", "ExtractedArticle", "SiteProfile", "extract_article"]
 
@@ -39,7 +39,6 @@ CLEANING_VERSION = "2"
 EXTRACTOR_VERSION = f"trafilatura-{trafilatura.__version__}+newsarchive-{CLEANING_VERSION}"
 # An article has at least one sentence-long paragraph; menus and link lists do not.
 MIN_PARAGRAPH_WORDS = 8
-_WORD_RE = re.compile(r"\w+")
 
 
 @dataclass(frozen=True)
@@ -105,8 +104,7 @@ def _descriptions(tree: HtmlElement, description: str | None) -> list[str]:
 
 
 def _contains(paragraphs: list[str], text: str) -> bool:
-    words = _WORD_RE.findall(text.casefold())
-    return " ".join(words) in " ".join(_WORD_RE.findall(" ".join(paragraphs).casefold()))
+    return word_phrase(text) in word_phrase(" ".join(paragraphs))
 
 
 class TrafilaturaMetadata(Mapping[str, Any]):

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import re
 
+from pipelines.words import word_key
+
 # Promo prefixes followed by a link title: "READ MORE: ...", "Lesen Sie auch: ...".
 _PROMO_PREFIX = (
     r"read more|read also|also read|related|related articles?|related stories|see also|"
@@ -113,7 +115,6 @@ _LIST_ITEM_PREFIX = ("- ", "• ", "* ")
 _HEADLINE_LINES = 5
 _STORY_WORDS = 15
 _MAX_KICKER_WORDS = 6
-_WORD_RE = re.compile(r"\w+")
 
 
 def is_boilerplate_line(line: str) -> bool:
@@ -154,9 +155,9 @@ def clean_lines(lines: list[str], headlines: tuple[str, ...] = ()) -> list[str]:
 
 def _is_headline(line: str, headlines: tuple[str, ...]) -> bool:
     """True if `line` is the headline, alone or after a short kicker ("Kicker: Headline")."""
-    key = _key(line)
+    key = word_key(line)
     for headline in headlines:
-        headline_key = _key(headline)
+        headline_key = word_key(headline)
         if not headline_key:
             continue
         if key == headline_key:
@@ -165,7 +166,3 @@ def _is_headline(line: str, headlines: tuple[str, ...]) -> bool:
         if key.endswith(headline_key) and extra_words <= _MAX_KICKER_WORDS:
             return True
     return False
-
-
-def _key(text: str) -> str:
-    return "".join(_WORD_RE.findall(text.casefold()))

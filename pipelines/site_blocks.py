@@ -13,9 +13,10 @@ The thresholds come from the `BOILERPLATE_MIN_PAGES` and `BOILERPLATE_SHARE` set
 from __future__ import annotations
 
 import hashlib
-import re
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
+
+from pipelines.words import word_phrase
 
 if TYPE_CHECKING:
     from scrapy.settings import BaseSettings
@@ -25,7 +26,6 @@ if TYPE_CHECKING:
 
 __all__ = ["BlockLearner", "LearningSettings", "fingerprint", "page_blocks"]
 
-_WORD_RE = re.compile(r"\w+")
 _PARAGRAPH_SEPARATOR = "\n\n"
 
 
@@ -51,10 +51,10 @@ class LearningSettings:
 def fingerprint(block: str) -> str | None:
     """A block's fingerprint: the same for the same words, whatever the case, spacing or
     punctuation; None for a block without words."""
-    words = _WORD_RE.findall(block.casefold())
-    if not words:
+    phrase = word_phrase(block)
+    if not phrase:
         return None
-    return hashlib.sha1(" ".join(words).encode()).hexdigest()[:16]
+    return hashlib.sha1(phrase.encode()).hexdigest()[:16]
 
 
 def page_blocks(text: str) -> dict[str, str]:

@@ -8,13 +8,12 @@ as visible text, that text is the standfirst.
 
 from __future__ import annotations
 
-import re
-
 from lxml.html import HtmlElement
+
+from pipelines.words import word_phrase
 
 __all__ = ["find_standfirst"]
 
-_WORD_RE = re.compile(r"\w+")
 _PREFIX_CHARS = 40
 _MIN_WORDS = 6
 _INVISIBLE = frozenset({"script", "style", "noscript", "template", "title", "head", "meta"})
@@ -34,7 +33,7 @@ def find_standfirst(tree: HtmlElement, descriptions: list[str]) -> str | None:
 
 
 def _visible_text_equal_to(tree: HtmlElement, text: str) -> str | None:
-    wanted = _key(text)
+    wanted = word_phrase(text)
     prefix = text[:_PREFIX_CHARS]
     for node in tree.xpath("//body//text()[contains(normalize-space(.), $p)]", p=prefix):
         element = node.getparent()
@@ -42,14 +41,10 @@ def _visible_text_equal_to(tree: HtmlElement, text: str) -> str | None:
             if element is None or element.tag in _INVISIBLE:
                 break
             shown = " ".join(element.text_content().split())
-            key = _key(shown)
+            key = word_phrase(shown)
             if key == wanted:
                 return shown
             if len(key) > len(wanted):
                 break
             element = element.getparent()
     return None
-
-
-def _key(text: str) -> str:
-    return " ".join(_WORD_RE.findall(text.casefold()))

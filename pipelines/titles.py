@@ -9,13 +9,13 @@ headline then, or the candidate without the segments that name the site.
 from __future__ import annotations
 
 import re
-from urllib.parse import urlsplit
 
 from lxml.html import HtmlElement
 
+from pipelines.words import site_keys, word_key
+
 # Separators between a headline and the site's name in <title> and og:title.
 _SEGMENT_SEPARATOR_RE = re.compile(r"\s+[|–—·•:-]{1,2}\s+|\s*\|\s*")
-_WORD_RE = re.compile(r"\w+")
 _MAX_HEADLINE_WORDS = 40
 _MAX_H1_CHECKED = 3
 
@@ -45,7 +45,7 @@ def headline(
 def _is_leading_segment(h1: str, title: str) -> bool:
     """True if `title` is `h1` followed by separated segments ("H1 | Section | Site")."""
     segments = _SEGMENT_SEPARATOR_RE.split(title)
-    return len(segments) > 1 and _key(segments[0]) == _key(h1)
+    return len(segments) > 1 and word_key(segments[0]) == word_key(h1)
 
 
 def headline_variants(tree: HtmlElement) -> tuple[str, ...]:
@@ -75,16 +75,8 @@ def strip_site_name(title: str, site_names: set[str], url: str) -> str:
 
 
 def _is_site_name(text: str, site_names: set[str], url: str) -> bool:
-    key = _key(text)
-    if not key:
-        return False
-    host = (urlsplit(url).hostname or "").removeprefix("www.")
-    host_keys = {_key(host), _key(host.rsplit(".", 1)[0])} if host else set()
-    return key in {_key(name) for name in site_names} | host_keys
-
-
-def _key(text: str) -> str:
-    return "".join(_WORD_RE.findall(text.casefold()))
+    key = word_key(text)
+    return bool(key) and key in site_keys(site_names, url)
 
 
 def _h1_texts(tree: HtmlElement) -> list[str]:
