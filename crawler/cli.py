@@ -14,7 +14,7 @@ import shutil
 import sys
 import time
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -313,22 +313,19 @@ def _crawl(
 @contextmanager
 def _locked(db: Path) -> Iterator[None]:
     """Hold the archive's lock; exit 75 if another process holds it."""
-    lock = archive_lock(db)
-    try:
-        lock.__enter__()
-    except ArchiveLocked as error:
-        click.echo(f"Error: {error}", err=True)
-        sys.exit(EXIT_LOCKED)
-    except OSError as error:  # no folder for the lock file: say what is wrong with the path
+    with ExitStack() as stack:
         try:
-            Archive.open(db).close()
-        except ArchiveError as archive_error:
-            raise BadInput(str(archive_error)) from archive_error
-        raise BadInput(f"cannot lock archive {db}: {error.strerror}") from error
-    try:
+            stack.enter_context(archive_lock(db))
+        except ArchiveLocked as error:
+            click.echo(f"Error: {error}", err=True)
+            sys.exit(EXIT_LOCKED)
+        except OSError as error:  # no folder for the lock file: say what is wrong with it
+            try:
+                Archive.open(db).close()
+            except ArchiveError as archive_error:
+                raise BadInput(str(archive_error)) from archive_error
+            raise BadInput(f"cannot lock archive {db}: {error.strerror}") from error
         yield
-    finally:
-        lock.__exit__(None, None, None)
 
 
 def _print_summary(reports: list[RunReport], as_table: bool) -> None:
