@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test lint format clean
+.PHONY: demo test test-fast browser lint format clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -21,9 +21,16 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 demo: $(VENV)/.installed
 	$(BIN)/newsarchive demo
 
-## test: lint and run the whole test suite
-test: $(VENV)/.installed-test lint
+## test: lint and run the whole test suite (installs Debian's Chromium when it is missing)
+test: $(VENV)/.installed-test lint browser
 	$(BIN)/pytest
+
+## test-fast: the unit tests alone (no crawls, servers or browser)
+test-fast: $(VENV)/.installed-test
+	$(BIN)/pytest -q -m "not slow"
+
+browser:
+	@scripts/ensure-chromium
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .

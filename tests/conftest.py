@@ -24,6 +24,27 @@ SEED_SLUG = "south-korea-to-normalise-military-pact-with-japan"
 SEED_TITLE = "South Korea to ‘normalise’ military pact with Japan after Tokyo summit"
 
 
+# What makes a test module's tests slow: they run the CLI, start servers or drive a
+# browser. `make test-fast` (`pytest -m "not slow"`) runs the others, the unit tests.
+_SLOW_NAMES = frozenset(
+    {"run_cli", "serve_site", "serve_datasette", "subprocess", "sync_playwright", "CrawlerProcess"}
+)
+_SLOW_FIXTURES = frozenset({"demo_site", "demo_archive", "explore_archive", "datasette_url"})
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Declare the `slow` marker."""
+    config.addinivalue_line("markers", "slow: runs crawls, servers or a browser")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark as `slow` the tests that use servers, crawls or a browser."""
+    for item in items:
+        module_names = set(vars(item.module)) if getattr(item, "module", None) else set()
+        if module_names & _SLOW_NAMES or set(getattr(item, "fixturenames", ())) & _SLOW_FIXTURES:
+            item.add_marker(pytest.mark.slow)
+
+
 def run_cli(
     *args: str, cwd: Path | None = None, timeout: float = 180
 ) -> subprocess.CompletedProcess:
