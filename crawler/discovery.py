@@ -121,15 +121,39 @@ def page_number(url: str) -> int | None:
 
 
 def pagination_links(tree: HtmlElement, base_url: str) -> set[str]:
-    """Links of a listing page that lead to its other pages: `rel="next"` / `rel="prev"`
-    and links whose URL carries a page number."""
+    """Links of a listing page that lead to its other pages: `rel="next"` / `rel="prev"`,
+    links whose URL carries a page number or an item offset (`?offset=20`, `?start=20`),
+    and "Load more" / "Older posts" / "Next page" links."""
     links = set()
     for anchor in tree.xpath("//a[@href] | //link[@href]"):
         href = urljoin(base_url, anchor.get("href").strip())
         rel = (anchor.get("rel") or "").lower().split()
-        if "next" in rel or "prev" in rel or page_number(href) is not None:
+        if (
+            "next" in rel
+            or "prev" in rel
+            or page_number(href) is not None
+            or _OFFSET_RE.search(href)
+            or (
+                anchor.tag == "a"
+                and _MORE_TEXT_RE.fullmatch(" ".join(anchor.text_content().split()))
+            )
+        ):
             links.add(href)
     return links
+
+
+# A listing's later items, by offset rather than page number.
+_OFFSET_RE = re.compile(r"[?&](?:offset|start|from|skip)=\d+(?:&|#|$)", re.IGNORECASE)
+# The text of links to a listing's next items, in the languages of the dev sets.
+_MORE_TEXT_RE = re.compile(
+    r"(?:[«»‹›<>←→]+\s*)?(?:load more(?: stories| articles| posts)?"
+    r"|more (?:stories|articles|news|posts)|older (?:posts|entries|stories|articles)"
+    r"|newer (?:posts|entries)|next page|previous page"
+    r"|next|previous|weitere artikel|mehr laden|nächste seite|vorherige seite|weiter"
+    r"|page suivante|suivant|plus d'articles|siguiente|página siguiente|ver más|cargar más)"
+    r"(?:\s*[«»‹›<>←→]+)?",
+    re.IGNORECASE,
+)
 
 
 def _ungzip(body: bytes) -> bytes:

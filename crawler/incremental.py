@@ -15,7 +15,11 @@ what is known of the site's articles. Then, for the requests the spider yields:
 - in an incremental run, a listing page only leads to the next page, not to pages
   further on that numbered pagination links to;
 - a sitemap index's child sitemaps whose `lastmod` is older than the start of the last
-  complete run are not fetched again: they list nothing new.
+  complete run are not fetched again: they list nothing new;
+- a page an earlier run fetched and found to be no article and no listing (`other`), a
+  variant of an archived story (`duplicate`), without article text (`rejected`) or gone
+  (404, 410) is not fetched again (`fetched_urls`), and the site's learned URL shapes
+  (`url_shapes`) are handed to the spider.
 
 Because the state is the archive's own committed rows, a crawl killed at any point (even
 with SIGKILL) resumes by running it again: nothing stored is fetched again, nothing is
@@ -35,23 +39,29 @@ from scrapy.crawler import Crawler
 from scrapy.http import Response
 
 from crawler.revisit import RevisitPolicy, is_due, parse_time
-from crawler.urls import normalize_url
+from crawler.urls import url_key
 from pipelines.archive import Archive
 
-__all__ = ["IncrementalMiddleware"]
+__all__ = ["SKIPPED_KINDS", "IncrementalMiddleware"]
+
+# What a page fetched before may have turned out to be that makes fetching it again
+# pointless: not an article nor a listing, a variant of an archived story, or gone.
+SKIPPED_KINDS = frozenset({"other", "rejected", "duplicate", "gone"})
 
 logger = logging.getLogger(__name__)
 
 
 class IncrementalMiddleware:
-    """Skips archived articles that are not due, makes revisits conditional, and stops
-    pagination at the first listing page that holds only known articles."""
+    """Skips archived articles that are not due and known pages that are no articles,
+    makes revisits conditional, and stops pagination at the first listing page that holds
+    only known articles."""
 
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
         self.backfill = crawler.settings.getbool("NEWS_BACKFILL")
         self.default_policy = RevisitPolicy.from_settings(crawler.settings)
-        self.known: dict[str, dict[str, Any]] = {}
+        self.known: dict[str, dict[str, Any]] = {}  # archived articles, by url_key
+        self.known_pages: dict[str, str] = {}  # url_key -> kind, of pages not archived
         self.early_stop = False
         self.since: datetime | None = None  # start of the last complete run
         self.policy = self.default_policy
@@ -73,6 +83,10 @@ class IncrementalMiddleware:
         archive = Archive.open(self.crawler.settings.get("ARCHIVE_DB"))
         try:
             self.known = archive.known_articles(site.name)
+            self.known_pages = archive.known_pages(site.name)
+            shapes = getattr(spider, "shapes", None)
+            if shapes is not None:
+                shapes.load(archive.url_shapes(site.name))
             run_id = self.crawler.stats.get_value("archive/run_id")
             complete_since = (
                 archive.previous_complete_run(site.name, run_id) if run_id is not None else None
@@ -82,8 +96,9 @@ class IncrementalMiddleware:
         self.early_stop = complete_since is not None and not self.backfill
         self.since = parse_time(complete_since) if self.early_stop else None
         logger.info(
-            "%s articles of %s archived; %s",
+            "%s articles and %s other pages of %s known; %s",
             len(self.known),
+            len(self.known_pages),
             site.name,
             "pagination stops at known pages" if self.early_stop else "paging through listings",
         )
@@ -96,13 +111,26 @@ class IncrementalMiddleware:
         for output in outputs:
             if isinstance(output, scrapy.Request):
                 role = output.meta.get("role")
-                if role == "article":
+                if self._known_non_article(output):
+                    output = None
+                elif role == "article":
                     output = self._article_request(output)
                 elif role == "sitemap" and self._unchanged_sitemap(output):
                     output = None
                 if output is None:
                     continue
             yield output
+
+    def _known_non_article(self, request: scrapy.Request) -> bool:
+        """True for a page an earlier run fetched and found to be no article and no
+        listing (or a variant of an archived story, or gone): not fetched again. Start
+        URLs, listings, feeds and sitemaps are always read."""
+        if request.dont_filter or request.meta.get("role") in ("feed", "sitemap", "robots"):
+            return False
+        if self.known_pages.get(url_key(request.url)) not in SKIPPED_KINDS:
+            return False
+        self.crawler.stats.inc_value("incremental/known_pages_skipped")
+        return True
 
     def _unchanged_sitemap(self, request: scrapy.Request) -> bool:
         """True for a child sitemap last modified before the last complete run began."""
@@ -125,7 +153,7 @@ class IncrementalMiddleware:
 
     def _article_request(self, request: scrapy.Request) -> scrapy.Request | None:
         """None for a known article that is not due; a conditional request for a due one."""
-        url = normalize_url(request.url)
+        url = url_key(request.url)
         known = self.known.get(url)
         if known is None:
             return request
@@ -162,7 +190,7 @@ class IncrementalMiddleware:
         articles = [
             o for o in outputs if isinstance(o, scrapy.Request) and o.meta.get("role") == "article"
         ]
-        fully_known = bool(articles) and all(normalize_url(o.url) in self.known for o in articles)
+        fully_known = bool(articles) and all(url_key(o.url) in self.known for o in articles)
         page = response.meta.get("page", 1)
         kept = []
         for output in outputs:

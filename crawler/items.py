@@ -2,7 +2,8 @@
 
 `ArticlePage` is what discovery yields: a fetched response that looks like an article.
 `Article` is what extraction makes of it, and what storage writes. `NotModified` says a
-revisit found an article unchanged. `CrawlError` records what could not be archived, and
+revisit found an article unchanged. `PageVisit` records a fetched page that is not an
+article. `CrawlError` records what could not be archived, and
 why; storage writes it to the crawl log.
 """
 
@@ -29,6 +30,20 @@ class ArticlePage:
     found_via: str  # the listing page the link was found on, or "start"
     fetched_at: str  # ISO 8601, UTC
     lastmod: str | None = None  # the sitemap's or feed's last-modified time for the URL
+    fetched_url: str | None = None  # the URL fetched (normalised), when `url` is its canonical
+
+
+@dataclass
+class PageVisit:
+    """A fetched page that is not archived as an article: what it turned out to be
+    ("listing", "other", "duplicate", "feed", "sitemap"), so later runs need not fetch it
+    again (unless it is a listing, feed or sitemap) and the site's URL shapes are kept."""
+
+    url: str
+    site: str
+    kind: str
+    status: int
+    template: str | None = None
 
 
 @dataclass

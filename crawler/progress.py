@@ -17,8 +17,9 @@ from rich.table import Table
 
 if TYPE_CHECKING:
     from crawler.runner import RunReport
+    from pipelines.archive import RunCounts
 
-__all__ = ["LiveProgress", "summary_lines", "summary_table"]
+__all__ = ["LiveProgress", "requests_per_article", "summary_lines", "summary_table"]
 
 
 class LiveProgress:
@@ -76,14 +77,24 @@ def summary_lines(report: RunReport) -> list[str]:
         f"  pages fetched: {c.pages_fetched} (listings {c.listing_pages}, feeds {c.feed_pages}, "
         f"sitemaps {c.sitemap_pages}), {_size(c.bytes_received)}, "
         f"errors: {c.errors}" + (f" ({errors})" if errors else ""),
+        f"  requests: {c.requests} ({requests_per_article(c)} per archived article), "
+        f"{c.known_pages_skipped} known non-article pages not fetched again, "
+        f"{c.duplicates} other URLs of archived stories",
     ]
+
+
+def requests_per_article(counts: RunCounts) -> str:
+    """Requests made per article archived (new, updated or unchanged), or "-" for a
+    run that archived none."""
+    archived = counts.articles_new + counts.articles_updated + counts.articles_unchanged
+    return f"{counts.requests / archived:.2f}" if archived else "-"
 
 
 def summary_table(reports: Sequence[RunReport]) -> Table:
     """The runs' summaries as one rich table."""
     table = Table(title="Crawl summary", title_justify="left")
     columns = ("site", "run", "status", "new", "updated", "unchanged", "not modified")
-    for column in (*columns, "known", "pages", "errors", "time"):
+    for column in (*columns, "known", "pages", "req/article", "errors", "time"):
         table.add_column(column, justify="left" if column in ("site", "status") else "right")
     for r in reports:
         c = r.counts
@@ -98,6 +109,7 @@ def summary_table(reports: Sequence[RunReport]) -> Table:
             str(c.articles_not_modified),
             str(c.articles_skipped),
             str(c.pages_fetched),
+            requests_per_article(c),
             str(c.errors),
             f"{r.duration_seconds:.1f} s",
         )

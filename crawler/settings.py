@@ -29,6 +29,9 @@ AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
 DOWNLOAD_TIMEOUT = 30
 RETRY_TIMES = 2
 
+# Variants of one story's URL (trailing slash, AMP, index.html) are one request.
+REQUEST_FINGERPRINTER_CLASS = "crawler.fingerprints.StoryFingerprinter"
+
 # Listings are followed at most this many links away from the start URLs (pagination
 # included, so this bounds how deep a backfill pages through a section); 0: no limit.
 DEPTH_LIMIT = 100
@@ -36,6 +39,18 @@ DEPTH_LIMIT = 100
 # Article pages and listings only: no media, no huge files.
 DOWNLOAD_MAXSIZE = 10 * 1024 * 1024
 DOWNLOAD_WARNSIZE = 0
+
+# The crawl never leaves the site (see crawler/scope.py): only http(s) is downloaded
+# (Scrapy's file: handler would read local files, ignoring robots.txt and DOWNLOAD_MAXSIZE;
+# an ftp: link to an HTTP port hangs the crawl), and ScopeMiddleware fails every request
+# (start requests and redirects included) whose host and port are not one of the site's.
+# It replaces Scrapy's OffsiteMiddleware (host names only, no ports, subdomains allowed).
+DOWNLOAD_HANDLERS = {"file": None, "ftp": None, "s3": None, "data": None}
+DOWNLOADER_MIDDLEWARES = {
+    "scrapy.downloadermiddlewares.offsite.OffsiteMiddleware": None,
+    "crawler.scope.ScopeMiddleware": 50,  # before RobotsTxtMiddleware (100)
+    "crawler.scope.StopGuardMiddleware": 990,  # last: no new download once stopping
+}
 
 ITEM_PIPELINES = {
     "pipelines.extract_stage.ExtractPipeline": 300,
@@ -48,6 +63,10 @@ ARCHIVE_DB = "archive.db"
 # Discovery (see crawler/spiders/news.py).
 NEWS_FOLLOW_ARTICLE_LINKS = False
 NEWS_MAX_ARTICLES = 0  # 0: no limit
+# A listing page that links to no article not already found, of a URL shape that this
+# many such pages had (a calendar, a date archive, query-string variants), is a dead end:
+# its links are not followed.
+NEWS_BARREN_LISTINGS = 3
 
 # Incremental runs (see crawler/incremental.py and crawler/revisit.py): archived articles
 # are fetched again only when due; pagination stops at the first fully known listing page
@@ -60,10 +79,16 @@ REVISIT_OLD_EVERY_DAYS = 30  # older ones this often (0: only when a sitemap or 
 
 # Learned boilerplate (see pipelines/site_blocks.py): once a site has BOILERPLATE_MIN_PAGES
 # archived pages, a text block found on more than BOILERPLATE_SHARE of them is dropped
-# from its articles.
+# from its articles; so is a short one (at most BOILERPLATE_REPEAT_MAX_WORDS words) found
+# word for word on at least BOILERPLATE_MIN_REPEATS pages that are more than
+# BOILERPLATE_MIN_SHARE of them: one template's box on a site with several templates
+# (BOILERPLATE_MIN_REPEATS = 0 turns that rule off).
 BOILERPLATE_ENABLED = True
 BOILERPLATE_MIN_PAGES = 10
 BOILERPLATE_SHARE = 0.5
+BOILERPLATE_MIN_REPEATS = 8
+BOILERPLATE_MIN_SHARE = 0.2
+BOILERPLATE_REPEAT_MAX_WORDS = 40
 
 FEED_EXPORT_ENCODING = "utf-8"
 LOG_LEVEL = "INFO"

@@ -9,9 +9,13 @@ A sites file declares one table per site::
     boilerplate_selectors = [".promo-box"]      # optional: CSS selectors to drop before extraction
     feeds = ["https://www.example.com/news/rss.xml"]      # optional: RSS/Atom feeds to read
     sitemaps = ["https://www.example.com/sitemap-news.xml"]  # optional (default: robots.txt's)
+    extra_hosts = ["cdn.example.com", "m.example.com:8080"]  # optional: other hosts of the site
     revisit_recent_days = 3        # optional: articles this young are "recent"...
     revisit_recent_every_hours = 6 # ...and fetched again this often
     revisit_old_every_days = 30    # older articles: this often (0: only when a sitemap says)
+
+The crawl stays on the hosts of the start URLs, each exactly (no subdomains, no other
+ports; see `crawler/scope.py`), and on the `extra_hosts` listed (`host` or `host:port`).
 """
 
 from __future__ import annotations
@@ -26,9 +30,15 @@ from lxml.cssselect import CSSSelector, SelectorError
 
 from crawler.urls import InvalidURL, netloc, validate_start_url
 
-_LIST_KEYS = ("allowed_paths", "boilerplate_selectors", "feeds", "sitemaps")
+_LIST_KEYS = ("allowed_paths", "boilerplate_selectors", "feeds", "sitemaps", "extra_hosts")
 _REVISIT_KEYS = ("revisit_recent_days", "revisit_recent_every_hours", "revisit_old_every_days")
 _KNOWN_KEYS = {"start_urls", "article_url_pattern", *_LIST_KEYS, *_REVISIT_KEYS}
+_LABEL = r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?"
+# A host name or IPv4 address, or an IPv6 address in brackets; then an optional port.
+_EXTRA_HOST_RE = re.compile(
+    rf"(?P<host>{_LABEL}(?:\.{_LABEL})*|\[[0-9a-f:.]+\])(?::(?P<port>[0-9]{{1,5}}))?",
+    re.IGNORECASE,
+)
 
 
 class SitesFileError(ValueError):
@@ -47,6 +57,7 @@ class SiteConfig:
     feeds: list[str] = field(default_factory=list)
     sitemaps: list[str] = field(default_factory=list)
     revisit: dict[str, float] = field(default_factory=dict)  # RevisitPolicy fields to override
+    extra_hosts: list[str] = field(default_factory=list)  # `host[:port]`, lower case
 
     @property
     def article_url_regex(self) -> re.Pattern[str] | None:
@@ -55,8 +66,9 @@ class SiteConfig:
 
     @property
     def hosts(self) -> set[str]:
-        """The hosts (with ports) of the start URLs: the crawl stays on them."""
-        return {netloc(url) for url in self.start_urls}
+        """The hosts (with ports) of the start URLs and the `extra_hosts`: the crawl stays
+        on them."""
+        return {netloc(url) for url in self.start_urls} | {h.lower() for h in self.extra_hosts}
 
 
 def site_from_urls(urls: list[str]) -> SiteConfig:
@@ -115,6 +127,7 @@ def _site_from_table(path: Path, name: str, table: object) -> SiteConfig:
         **{key: _string_list(where, table, key) for key in _LIST_KEYS},
     )
     _check_patterns(where, site)
+    site.extra_hosts = [_checked_host(where, host) for host in site.extra_hosts]
     for url in site.feeds + site.sitemaps:
         try:
             validate_start_url(url)
@@ -163,3 +176,14 @@ def _check_patterns(where: str, site: SiteConfig) -> None:
     for prefix in site.allowed_paths:
         if not prefix.startswith("/"):
             raise SitesFileError(f"{where}: allowed_paths entries must start with '/'")
+
+
+def _checked_host(where: str, host: str) -> str:
+    """An `extra_hosts` entry, lower-cased, if it is a host name or IP address with an
+    optional port (no scheme, path or user name); else `SitesFileError`."""
+    match = _EXTRA_HOST_RE.fullmatch(host)
+    if not match:
+        raise SitesFileError(f"{where}: extra_hosts entry {host!r} is not a host or host:port")
+    if match["port"] is not None and not 0 < int(match["port"]) < 65536:
+        raise SitesFileError(f"{where}: extra_hosts entry {host!r} has an invalid port")
+    return host.lower()

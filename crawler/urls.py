@@ -55,6 +55,28 @@ def normalize_url(url: str) -> str:
     return canonicalize_url(cleaned, keep_fragments=False)
 
 
+def url_key(url: str) -> str:
+    """What makes two URLs of a site the same page: `normalize_url`, and then no trailing
+    slash, no `index.html` (or `.htm`, `.php`), no AMP variant (`/amp/`, `?amp=1`,
+    `?outputType=amp`). Used to recognise variants of one story, never to fetch."""
+    parts = urlsplit(normalize_url(url))
+    query = "&".join(
+        pair
+        for pair in parts.query.split("&")
+        if pair
+        and pair.split("=", 1)[0].lower() not in _AMP_PARAMS
+        and pair.lower() not in ("outputtype=amp", "output=amp")
+    )
+    path = _INDEX_PAGE_RE.sub("/", parts.path)
+    path = _AMP_PATH_RE.sub("/", path).rstrip("/") or "/"
+    return f"{parts.scheme}://{parts.netloc}{path}" + (f"?{query}" if query else "")
+
+
+_AMP_PARAMS = frozenset({"amp", "_amp", "amp_js_v", "usqp"})
+_INDEX_PAGE_RE = re.compile(r"/index\.(html?|php)$", re.IGNORECASE)
+_AMP_PATH_RE = re.compile(r"/amp/?$|\.amp$", re.IGNORECASE)
+
+
 def netloc(url: str) -> str:
     """The host (and port, if any) of `url`, lower-cased: what "the same site" means here."""
     return urlsplit(url).netloc.lower()
@@ -63,3 +85,14 @@ def netloc(url: str) -> str:
 def path_of(url: str) -> str:
     """The path of `url`, "/" when empty."""
     return urlsplit(url).path or "/"
+
+
+def is_fetchable(url: str) -> bool:
+    """True if `url` is one the crawler may request: an absolute http(s) URL with a host
+    and a valid port (not `javascript:`, `mailto:`, `tel:`, `data:`, `file:`, `ftp:`...)."""
+    try:
+        parts = urlsplit(url.strip())
+        parts.port  # noqa: B018 - raises ValueError on a bad port
+    except ValueError:
+        return False
+    return parts.scheme in ("http", "https") and bool(parts.hostname)

@@ -23,6 +23,9 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from sqlite_utils import Database, Migrations
 
+from crawler.url_shapes import url_template
+from crawler.urls import url_key
+
 if TYPE_CHECKING:  # the archive never runs extraction (nor loads trafilatura)
     from crawler.items import ArticlePage
     from pipelines.extraction import ExtractedArticle
@@ -265,6 +268,62 @@ END"""
     )
 
 
+@migrations()
+def m005_site_knowledge(db: Database) -> None:
+    """What the crawler learns of each site, and one row per story.
+
+    `fetched_urls` remembers every URL a crawl fetched (what it turned out to be, its
+    status, when, its validators), so that a scheduled run does not fetch a known
+    non-article page again; `url_shapes` counts per site and URL template how many pages
+    were articles, listings or other pages (see `crawler/url_shapes.py`); `articles`
+    gains `url_key`, the form of its URL that variants share, so that a variant updates
+    the story instead of adding a row; `crawl_runs` gains the requests it made and the
+    known pages it did not fetch again.
+    """
+    db["fetched_urls"].create(
+        {
+            "site": str,
+            "url": str,
+            "url_key": str,
+            "kind": str,
+            "status": int,
+            "template": str,
+            "article_id": int,
+            "first_fetched": str,
+            "last_fetched": str,
+            "etag": str,
+            "http_last_modified": str,
+            "crawl_run_id": int,
+        },
+        pk=("site", "url"),
+        not_null={"kind", "last_fetched"},
+    )
+    db["fetched_urls"].create_index(["site", "url_key"])
+    db["url_shapes"].create(
+        {
+            "site": str,
+            "template": str,
+            "articles": int,
+            "listings": int,
+            "others": int,
+            "first_seen": str,
+            "last_seen": str,
+        },
+        pk=("site", "template"),
+        not_null={"articles", "listings", "others"},
+    )
+    articles = db["articles"]
+    articles.add_column("url_key", str)
+    for article_id, url in db.execute("SELECT id, url FROM articles").fetchall():
+        db.execute("UPDATE articles SET url_key = ? WHERE id = ?", [url_key(url), article_id])
+    articles.create_index(["url_key"])
+    articles.create_index(["site", "content_hash"])
+    runs = db["crawl_runs"]
+    runs.add_column("requests", int, not_null_default=0)
+    runs.add_column("known_pages_skipped", int, not_null_default=0)
+    runs.add_column("duplicates", int, not_null_default=0)
+
+
 class ArchiveError(Exception):
     """The archive cannot be opened or written."""
 
@@ -284,6 +343,9 @@ class RunCounts:
     sitemap_pages: int = 0
     articles_not_modified: int = 0  # revisits answered 304 Not Modified
     bytes_received: int = 0
+    requests: int = 0  # every request made, robots.txt, feeds and sitemaps included
+    known_pages_skipped: int = 0  # known non-article pages not fetched again
+    duplicates: int = 0  # pages that were another URL of an archived story
     errors_by_kind: dict[str, int] = field(default_factory=dict)
 
     @classmethod
@@ -451,21 +513,26 @@ class Archive:
 
     def store_article(self, page: ArticlePage, article: ExtractedArticle, run_id: int) -> Outcome:
         """Archive an article and its raw page in one transaction; say whether it was new,
-        updated (its content changed) or unchanged."""
+        updated (its content changed) or unchanged.
+
+        One story is one row: a page whose URL (or canonical URL) is a variant of an
+        archived article's (see `crawler.urls.url_key`), or whose title and text are
+        those of an archived article of the site, updates that article."""
         digest = content_hash(article.title, article.text)
         with self.db.atomic():
-            existing = self._article_by_url(article.url)
+            existing = self._same_story(page.site, article.url, digest)
             page_id = self._store_page(page, run_id, existing["id"] if existing else None)
             row = self._article_row(page, article, digest, run_id, page_id)
             if existing is None:
-                article_id = self.db["articles"].insert(row).last_pk
+                article_id = int(self.db["articles"].insert(row).last_pk)
                 self.db.execute(
                     "UPDATE pages SET article_id = ? WHERE id = ?", [article_id, page_id]
                 )
-                return "new"
-            if existing["content_hash"] == digest:
+                outcome: Outcome = "new"
+            elif existing["content_hash"] == digest:
+                article_id = existing["id"]
                 self.db["articles"].update(
-                    existing["id"],
+                    article_id,
                     {
                         "last_seen": page.fetched_at,
                         "last_fetched": page.fetched_at,
@@ -474,12 +541,118 @@ class Archive:
                         **_validators(page),
                     },
                 )
-                return "unchanged"
-            self._keep_version(existing)
-            row["first_seen"] = existing["first_seen"]
-            row["version"] = existing["version"] + 1
-            self.db["articles"].update(existing["id"], row)
-            return "updated"
+                outcome = "unchanged"
+            else:
+                article_id = existing["id"]
+                self._keep_version(existing)
+                row["url"] = existing["url"]
+                row["url_key"] = existing["url_key"]
+                row["first_seen"] = existing["first_seen"]
+                row["version"] = existing["version"] + 1
+                self.db["articles"].update(article_id, row)
+                outcome = "updated"
+            for url in dict.fromkeys((page.fetched_url or page.url, article.url)):
+                self._record_fetch(page.site, url, "article", page.status, run_id, page, article_id)
+        return outcome
+
+    def _same_story(self, site: str, url: str, digest: str) -> dict[str, Any] | None:
+        """The archived article that a page at `url` with content `digest` is: the one
+        with that URL, else one whose URL is a variant of it, else one of the same site
+        with the same title and text."""
+        for where, params in (
+            ("url = ?", [url]),
+            ("url_key = ?", [url_key(url)]),
+            ("site = ? AND content_hash = ?", [site, digest]),
+        ):
+            rows = list(self.db["articles"].rows_where(where, params, limit=1))
+            if rows:
+                return rows[0]
+        return None
+
+    # What the crawler learns of sites ------------------------------------------------
+
+    def record_fetch(
+        self,
+        site: str,
+        url: str,
+        kind: str,
+        status: int | None,
+        run_id: int,
+        template: str | None = None,
+    ) -> None:
+        """Remember that `url` of `site` was fetched and turned out to be `kind`
+        ("listing", "other", "feed", "sitemap", "rejected", "duplicate", "error")."""
+        with self.db.atomic():
+            self._record_fetch(site, url, kind, status, run_id, template=template)
+
+    def _record_fetch(
+        self,
+        site: str,
+        url: str,
+        kind: str,
+        status: int | None,
+        run_id: int,
+        page: ArticlePage | None = None,
+        article_id: int | None = None,
+        template: str | None = None,
+    ) -> None:
+        now = page.fetched_at if page is not None else now_iso()
+        validators = _validators(page) if page is not None else {}
+        self.db.execute(
+            "INSERT INTO fetched_urls (site, url, url_key, kind, status, template, article_id,"
+            " first_fetched, last_fetched, etag, http_last_modified, crawl_run_id)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (site, url) DO UPDATE SET"
+            " kind = excluded.kind, status = excluded.status,"
+            " template = coalesce(excluded.template, template),"
+            " article_id = coalesce(excluded.article_id, article_id),"
+            " last_fetched = excluded.last_fetched, etag = excluded.etag,"
+            " http_last_modified = excluded.http_last_modified,"
+            " crawl_run_id = excluded.crawl_run_id",
+            [
+                site,
+                url,
+                url_key(url),
+                kind,
+                status,
+                template or url_template(url),
+                article_id,
+                now,
+                now,
+                validators.get("etag"),
+                validators.get("http_last_modified"),
+                run_id,
+            ],
+        )
+
+    def known_pages(self, site: str) -> dict[str, str]:
+        """What each URL of `site` fetched before and not archived turned out to be, by
+        `url_key`: "listing", "other", "rejected", "duplicate", "feed", "sitemap"."""
+        rows = self.db.execute(
+            "SELECT url_key, kind FROM fetched_urls WHERE site = ? AND kind != 'article'",
+            [site],
+        )
+        return dict(rows.fetchall())
+
+    def url_shapes(self, site: str) -> list[tuple[str, int, int, int]]:
+        """The URL templates learned for `site`: (template, articles, listings, others)."""
+        return self.db.execute(
+            "SELECT template, articles, listings, others FROM url_shapes WHERE site = ?",
+            [site],
+        ).fetchall()
+
+    def save_url_shapes(self, site: str, shapes: list[tuple[str, int, int, int]]) -> None:
+        """Store the counts of `site`'s URL templates (replacing earlier counts)."""
+        now = now_iso()
+        with self.db.atomic():
+            for template, articles, listings, others in shapes:
+                self.db.execute(
+                    "INSERT INTO url_shapes (site, template, articles, listings, others,"
+                    " first_seen, last_seen) VALUES (?, ?, ?, ?, ?, ?, ?)"
+                    " ON CONFLICT (site, template) DO UPDATE SET articles = excluded.articles,"
+                    " listings = excluded.listings, others = excluded.others,"
+                    " last_seen = excluded.last_seen",
+                    [site, template, articles, listings, others, now, now],
+                )
 
     def _keep_version(self, article: dict[str, Any]) -> None:
         """Copy the current state of an article into `article_versions`."""
@@ -498,23 +671,32 @@ class Archive:
         )
 
     def known_articles(self, site: str) -> dict[str, dict[str, Any]]:
-        """What the archive knows of each article of `site`, by URL (also by the URL first
-        requested, when a redirect led to it): dates, last fetch and HTTP validators."""
+        """What the archive knows of each article of `site`: dates, last fetch and HTTP
+        validators, by the `url_key` of its URL and of every other URL it was fetched
+        under (a redirect's first URL, a variant whose canonical link named it)."""
         rows = self.db.execute(
-            "SELECT a.url, p.requested_url, a.published, a.modified, a.first_seen,"
+            "SELECT a.id, a.url, a.published, a.modified, a.first_seen,"
             " a.last_fetched, a.etag, a.http_last_modified, a.sitemap_lastmod"
-            " FROM articles a LEFT JOIN pages p ON p.article_id = a.id AND p.url != p.requested_url"
-            " WHERE a.site = ?",
+            " FROM articles a WHERE a.site = ?",
             [site],
         )
         names = [column[0] for column in rows.description]
+        by_id: dict[int, dict[str, Any]] = {}
         known: dict[str, dict[str, Any]] = {}
         for values in rows.fetchall():
             row = dict(zip(names, values, strict=True))
-            requested = row.pop("requested_url")
-            known[row["url"]] = row
-            if requested:
-                known.setdefault(requested, row)
+            by_id[row.pop("id")] = row
+            known[url_key(row["url"])] = row
+        aliases = self.db.execute(
+            "SELECT article_id, requested_url FROM pages WHERE url != requested_url"
+            " AND article_id IN (SELECT id FROM articles WHERE site = ?)"
+            " UNION SELECT article_id, url FROM fetched_urls"
+            " WHERE site = ? AND article_id IS NOT NULL",
+            [site, site],
+        )
+        for article_id, url in aliases.fetchall():
+            if article_id in by_id and url:
+                known.setdefault(url_key(url), by_id[article_id])
         return known
 
     def mark_not_modified(self, url: str, fetched_at: str, run_id: int) -> bool:
@@ -570,6 +752,7 @@ class Archive:
     ) -> dict[str, Any]:
         return {
             "url": article.url,
+            "url_key": url_key(article.url),
             "site": page.site,
             **_extracted_fields(article),
             "content_hash": digest,
@@ -619,9 +802,12 @@ class Archive:
                 [site, url, json.dumps(sorted(blocks)), now],
             )
 
-    def recurring_blocks(self, site: str, min_pages: int, share: float) -> set[str]:
-        """The fingerprints found on more than `share` of `site`'s counted pages (at least
-        two), once the site has `min_pages` pages; an empty set before that."""
+    def recurring_blocks(
+        self, site: str, min_pages: int, share: float, min_repeats: int = 2
+    ) -> set[str]:
+        """The fingerprints found on more than `share` of `site`'s counted pages and on at
+        least `min_repeats` of them (at least two), once the site has `min_pages` pages; an
+        empty set before that."""
         (pages,) = self.db.execute(
             "SELECT count(*) FROM block_stats_pages WHERE site = ?", [site]
         ).fetchone()
@@ -629,8 +815,8 @@ class Archive:
             return set()
         rows = self.db.execute(
             "SELECT fingerprint FROM block_stats WHERE site = ? AND page_count > ?"
-            " AND page_count >= 2",
-            [site, share * pages],
+            " AND page_count >= ?",
+            [site, share * pages, max(min_repeats, 2)],
         ).fetchall()
         return {key for (key,) in rows}
 

@@ -28,16 +28,17 @@ from pipelines.metadata import page_metadata
 from pipelines.pruning import prune_boilerplate
 from pipelines.standfirst import find_standfirst
 from pipelines.titles import headline_variants
-from pipelines.words import word_phrase
+from pipelines.words import count_words, word_phrase
 
 __all__ = ["EXTRACTOR_VERSION", "ExtractedArticle", "SiteProfile", "extract_article"]
 
 logger = logging.getLogger(__name__)
 
 # Bump when pruning, line rules or metadata rules change what extraction produces.
-CLEANING_VERSION = "2"
+CLEANING_VERSION = "3"
 EXTRACTOR_VERSION = f"trafilatura-{trafilatura.__version__}+newsarchive-{CLEANING_VERSION}"
-# An article has at least one sentence-long paragraph; menus and link lists do not.
+# An article has at least one sentence-long paragraph; menus and link lists do not (words
+# as `count_words` counts them, so in Japanese or Thai too).
 MIN_PARAGRAPH_WORDS = 8
 
 
@@ -88,13 +89,13 @@ def extract_article(
         logger.info("No article text found at %s", url)
         return None
     paragraphs = clean_lines(document.text.split("\n"), headlines)
-    if not any(len(p.split()) >= MIN_PARAGRAPH_WORDS for p in paragraphs):
+    if not any(count_words(p) >= MIN_PARAGRAPH_WORDS for p in paragraphs):
         logger.info("No article paragraph found at %s (menus or boilerplate only)", url)
         return None
     if standfirst and not _contains(paragraphs, standfirst):
         paragraphs.insert(0, standfirst)
     text = "\n\n".join(paragraphs)
-    return ExtractedArticle(url=url, text=text, word_count=len(text.split()), **metadata)
+    return ExtractedArticle(url=url, text=text, word_count=count_words(text), **metadata)
 
 
 def _descriptions(tree: HtmlElement, description: str | None) -> list[str]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from pipelines.words import word_key
+from pipelines.words import count_words, word_key
 
 # Promo prefixes followed by a link title: "READ MORE: ...", "Lesen Sie auch: ...".
 _PROMO_PREFIX = (
@@ -120,7 +120,7 @@ _MAX_KICKER_WORDS = 6
 def is_boilerplate_line(line: str) -> bool:
     """True if `line`, as a whole, is a promo, comment heading or other leftover."""
     stripped = " ".join(line.split())
-    words = len(stripped.split())
+    words = count_words(stripped)
     if words <= _MAX_PROMO_WORDS and _PROMO_LINE_RE.match(stripped):
         return True
     if words <= _MAX_PROMPT_WORDS and _PROMPT_PHRASE_RE.search(stripped):
@@ -149,7 +149,7 @@ def clean_lines(lines: list[str], headlines: tuple[str, ...] = ()) -> list[str]:
         if before_story and _is_headline(stripped, headlines):
             continue
         kept.append(stripped)
-        before_story = len(kept) < _HEADLINE_LINES and len(stripped.split()) < _STORY_WORDS
+        before_story = len(kept) < _HEADLINE_LINES and count_words(stripped) < _STORY_WORDS
     return kept
 
 
@@ -162,7 +162,7 @@ def _is_headline(line: str, headlines: tuple[str, ...]) -> bool:
             continue
         if key == headline_key:
             return True
-        extra_words = len(line.split()) - len(headline.split())
+        extra_words = count_words(line) - count_words(headline)
         if key.endswith(headline_key) and extra_words <= _MAX_KICKER_WORDS:
             return True
     return False

@@ -14,6 +14,8 @@ import re
 from lxml.cssselect import CSSSelector
 from lxml.html import HtmlElement
 
+from pipelines.words import count_words
+
 logger = logging.getLogger(__name__)
 
 # Whole class/id tokens (lower-cased) that name a boilerplate container.
@@ -65,7 +67,46 @@ def prune_boilerplate(tree: HtmlElement, extra_selectors: list[str] | tuple[str,
             continue
         element.drop_tree()
         removed += 1
+    unwrap_layout_tables(tree)
     return removed
+
+
+def unwrap_layout_tables(tree: HtmlElement) -> int:
+    """Turn tables used for page layout (a cell holding a story's paragraphs, or another
+    table) into plain blocks, as old sites built whole pages of them: the extractor then
+    sees the story's container instead of one table whose rows are the site's masthead,
+    menu, story and footer. Data tables (short cells) are left as they are. Return how
+    many tables were unwrapped."""
+    layout = [table for table in tree.iter("table") if _is_layout_table(table)]
+    # Each layout table's own rows and cells (not those of a data table inside it),
+    # found before any tag changes.
+    parts = [
+        element
+        for table in layout
+        for element in table.iter("tbody", "thead", "tfoot", "tr", "td", "th")
+        if next(element.iterancestors("table"), None) is table
+    ]
+    for element in [*layout, *parts]:
+        for attribute in ("width", "colspan", "rowspan", "align", "valign"):
+            element.attrib.pop(attribute, None)
+        element.tag = "div"
+    return len(layout)
+
+
+def _is_layout_table(table: HtmlElement) -> bool:
+    """A table whose cells hold another table or prose (a long paragraph), not data."""
+    if table.find(".//table") is not None:
+        return True
+    for cell in table.iter("td", "th"):
+        if cell.find(".//p") is not None and len(_text(cell)) >= _LAYOUT_CELL_CHARS:
+            return True
+        if len(_text(cell)) >= 2 * _LAYOUT_CELL_CHARS:
+            return True
+    return False
+
+
+# A table cell with this much text in paragraphs holds prose, not data.
+_LAYOUT_CELL_CHARS = 400
 
 
 def _is_boilerplate(element: HtmlElement) -> bool:
@@ -90,7 +131,7 @@ def _link_only_paragraphs(tree: HtmlElement) -> list[HtmlElement]:
     found = []
     for paragraph in tree.iter("p"):
         text = _text(paragraph)
-        if not text or len(text.split()) > _MAX_LINK_PARAGRAPH_WORDS:
+        if not text or count_words(text) > _MAX_LINK_PARAGRAPH_WORDS:
             continue
         linked = "".join(_text(a) for a in paragraph.iter("a"))
         if linked.replace(" ", "") == text.replace(" ", ""):

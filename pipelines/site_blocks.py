@@ -3,11 +3,19 @@
 A newsletter blurb, a disclaimer or a promo that a site puts under every article is not
 part of any of them, whatever its wording. Each archived page's paragraphs are
 fingerprinted and counted per site (in the archive's `block_stats` tables, one row per
-page URL so that a re-fetch never counts twice); once a site has `min_pages` pages, a
-block found on more than `share` of them is dropped from that site's articles. Nothing is
-configured per site, so it works on a site seen for the first time.
+page URL so that a re-fetch never counts twice). Once a site has `min_pages` pages, two
+rules drop a block from that site's articles:
 
-The thresholds come from the `BOILERPLATE_MIN_PAGES` and `BOILERPLATE_SHARE` settings.
+- a block found on more than `share` of its pages, whatever its length;
+- a short block (at most `repeat_max_words` words) found word for word on at least
+  `min_repeats` pages that are also more than `min_share` of them. A site whose sections
+  use different templates never shows one template's newsletter box on half its pages,
+  but on every article of that template. The three limits together keep a story quote
+  repeated in a few follow-ups: it is on too few pages (fewer than `min_repeats`), too
+  small a share of a big site, or, as a story paragraph, too long.
+
+Nothing is configured per site, so it works on a site seen for the first time. The
+thresholds come from the `BOILERPLATE_*` settings.
 """
 
 from __future__ import annotations
@@ -16,7 +24,7 @@ import hashlib
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
-from pipelines.words import word_phrase
+from pipelines.words import count_words, word_phrase
 
 if TYPE_CHECKING:
     from scrapy.settings import BaseSettings
@@ -24,7 +32,7 @@ if TYPE_CHECKING:
     from pipelines.archive import Archive
     from pipelines.extraction import ExtractedArticle
 
-__all__ = ["BlockLearner", "LearningSettings", "fingerprint", "page_blocks"]
+__all__ = ["BlockLearner", "LearnedBlocks", "LearningSettings", "fingerprint", "page_blocks"]
 
 _PARAGRAPH_SEPARATOR = "\n\n"
 
@@ -35,17 +43,45 @@ class LearningSettings:
 
     min_pages: int = 10  # the site's pages needed before anything is dropped
     share: float = 0.5  # a block on more than this share of them is boilerplate
+    # A short block repeated word for word on this many pages, and on more than
+    # `min_share` of them, is boilerplate too (0 pages: the rule is off).
+    min_repeats: int = 8
+    min_share: float = 0.2
+    repeat_max_words: int = 40  # short: as long as a line rules' boilerplate line at most
     enabled: bool = True
 
     @classmethod
     def from_settings(cls, settings: BaseSettings) -> LearningSettings:
-        """The `BOILERPLATE_ENABLED`, `BOILERPLATE_MIN_PAGES` and `BOILERPLATE_SHARE`
-        settings."""
+        """The `BOILERPLATE_ENABLED`, `_MIN_PAGES`, `_SHARE`, `_MIN_REPEATS`, `_MIN_SHARE`
+        and `_REPEAT_MAX_WORDS` settings."""
         return cls(
             min_pages=settings.getint("BOILERPLATE_MIN_PAGES", cls.min_pages),
             share=settings.getfloat("BOILERPLATE_SHARE", cls.share),
+            min_repeats=settings.getint("BOILERPLATE_MIN_REPEATS", cls.min_repeats),
+            min_share=settings.getfloat("BOILERPLATE_MIN_SHARE", cls.min_share),
+            repeat_max_words=settings.getint("BOILERPLATE_REPEAT_MAX_WORDS", cls.repeat_max_words),
             enabled=settings.getbool("BOILERPLATE_ENABLED", cls.enabled),
         )
+
+
+@dataclass(frozen=True)
+class LearnedBlocks:
+    """The fingerprints learned as boilerplate on a site, by rule."""
+
+    common: frozenset[str] = frozenset()  # on more than `share` of the pages: any length
+    repeated: frozenset[str] = frozenset()  # the short-block rule: short paragraphs only
+    max_words: int = 0
+
+    def __bool__(self) -> bool:
+        """True if anything is learned."""
+        return bool(self.common or self.repeated)
+
+    def matches(self, paragraph: str) -> bool:
+        """True if `paragraph` is one of the learned blocks."""
+        key = fingerprint(paragraph)
+        if key in self.common:
+            return True
+        return key in self.repeated and count_words(paragraph) <= self.max_words
 
 
 def fingerprint(block: str) -> str | None:
@@ -80,11 +116,20 @@ class BlockLearner:
         if self.settings.enabled:
             self.archive.record_page_blocks(site, url, page_blocks(article.text))
 
-    def boilerplate(self, site: str) -> set[str]:
-        """The fingerprints that are boilerplate on `site` now."""
-        if not self.settings.enabled:
-            return set()
-        return self.archive.recurring_blocks(site, self.settings.min_pages, self.settings.share)
+    def boilerplate(self, site: str) -> LearnedBlocks:
+        """The blocks that are boilerplate on `site` now."""
+        settings = self.settings
+        if not settings.enabled:
+            return LearnedBlocks()
+        common = self.archive.recurring_blocks(site, settings.min_pages, settings.share)
+        repeated: set[str] = set()
+        if settings.min_repeats > 0:
+            repeated = self.archive.recurring_blocks(
+                site, settings.min_pages, settings.min_share, min_repeats=settings.min_repeats
+            )
+        return LearnedBlocks(
+            frozenset(common), frozenset(repeated - common), settings.repeat_max_words
+        )
 
     def clean(self, site: str, article: ExtractedArticle) -> ExtractedArticle:
         """`article` without the blocks learned as boilerplate on `site`; unchanged if it
@@ -93,11 +138,11 @@ class BlockLearner:
         if not learned:
             return article
         paragraphs = article.text.split(_PARAGRAPH_SEPARATOR)
-        kept = [p for p in paragraphs if fingerprint(p) not in learned]
+        kept = [p for p in paragraphs if not learned.matches(p)]
         if len(kept) == len(paragraphs) or not kept:
             return article
         text = _PARAGRAPH_SEPARATOR.join(kept)
-        return replace(article, text=text, word_count=len(text.split()))
+        return replace(article, text=text, word_count=count_words(text))
 
     def learn_and_clean(self, site: str, url: str, article: ExtractedArticle) -> ExtractedArticle:
         """Count the page's blocks, then drop the site's boilerplate from it."""

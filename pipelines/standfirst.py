@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from lxml.html import HtmlElement
 
-from pipelines.words import word_phrase
+from pipelines.words import count_words, word_phrase
 
 __all__ = ["find_standfirst"]
 
@@ -24,7 +24,7 @@ def find_standfirst(tree: HtmlElement, descriptions: list[str]) -> str | None:
     """The visible text of the page that is one of its `descriptions`, or None."""
     for description in descriptions:
         text = " ".join(description.split())
-        if len(text.split()) < _MIN_WORDS:
+        if count_words(text) < _MIN_WORDS:
             continue
         found = _visible_text_equal_to(tree, text)
         if found:

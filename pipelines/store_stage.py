@@ -1,7 +1,9 @@
 """The store stage: writes articles and errors to the archive and keeps the crawl log.
 
 Opens the archive named by the `ARCHIVE_DB` setting when the spider opens, records a
-`crawl_runs` row for the run, and closes the run with its status and counts.
+`crawl_runs` row for the run, remembers every fetched page in `fetched_urls` (articles,
+the `PageVisit` of other pages, pages without article text, pages gone), stores the URL
+shapes the spider learned, and closes the run with its status and counts.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 
 from crawler.classify import PageKind
-from crawler.items import Article, CrawlError, NotModified
+from crawler.items import Article, CrawlError, NotModified, PageVisit
 from pipelines.archive import Archive, RunCounts
 
 logger = logging.getLogger(__name__)
@@ -56,10 +58,20 @@ class StorePipeline:
     def process_item(self, item: Any) -> Any:
         """Store an article (counting new / updated / unchanged) or record an error."""
         assert self.archive is not None and self.run_id is not None
+        if isinstance(item, PageVisit):
+            self.archive.record_fetch(
+                item.site, item.url, item.kind, item.status, self.run_id, item.template
+            )
+            raise DropItem(f"{item.kind} page recorded: {item.url}", log_level="DEBUG")
         if isinstance(item, CrawlError):
             self.archive.record_error(
                 self.run_id, item.url, item.kind, item.message, item.status, item.found_via
             )
+            remembered = _remembered_error_kind(item)
+            if remembered is not None:
+                self.archive.record_fetch(
+                    self._site_name(), item.url, remembered, item.status, self.run_id
+                )
             self.crawler.stats.inc_value("archive/errors")
             raise DropItem(f"{item.kind} error recorded for {item.url}", log_level="DEBUG")
         if isinstance(item, Article):
@@ -76,6 +88,9 @@ class StorePipeline:
         archive. Runs after every item has gone through the pipelines."""
         if self.archive is None or self.run_id is None:
             return
+        shapes = getattr(self.crawler.spider, "shapes", None)
+        if shapes is not None:
+            self.archive.save_url_shapes(self._site_name(), shapes.rows(only_changed=True))
         counts = self._counts()
         status, error = self._run_status(reason, counts)
         complete = status == "ok" and reason == "finished"
@@ -99,6 +114,10 @@ class StorePipeline:
             feed_pages=stats.get_value("news/feeds", 0),
             sitemap_pages=stats.get_value("news/sitemaps", 0),
             bytes_received=stats.get_value("downloader/response_bytes", 0),
+            requests=stats.get_value("downloader/request_count", 0),
+            known_pages_skipped=stats.get_value("incremental/known_pages_skipped", 0),
+            duplicates=stats.get_value("news/duplicates", 0)
+            + stats.get_value("archive/articles_duplicate", 0),
             errors_by_kind=self.archive.errors_by_kind(self.run_id),
         )
 
@@ -125,6 +144,10 @@ class StorePipeline:
             return "warning", "no article found: the start pages, feeds and sitemaps led to none"
         return "ok", None
 
+    def _site_name(self) -> str:
+        site = getattr(self.crawler.spider, "site", None)
+        return site.name if site else self.crawler.spider.name
+
     def _first_error(self, kind: str | None = None) -> tuple[str, str, str]:
         """URL, kind and message of the run's first error (of `kind`, if given)."""
         assert self.archive is not None
@@ -138,3 +161,14 @@ class StorePipeline:
         """True if the spider got at least one page of the site it could read."""
         stats = self.crawler.stats
         return any(stats.get_value(f"news/pages/{kind}", 0) for kind in PageKind)
+
+
+def _remembered_error_kind(error: CrawlError) -> str | None:
+    """What a failed page is remembered as in `fetched_urls`, so later runs do not fetch
+    it again: a page with no article text is "rejected", one that is gone (404, 410) is
+    "gone"; other failures may be passing, and are not remembered."""
+    if error.kind == "extraction":
+        return "rejected"
+    if error.kind == "http" and error.status in (404, 410):
+        return "gone"
+    return None

@@ -38,6 +38,8 @@ TABLES = {
     "block_stats",
     "block_stats_pages",
     "article_terms",
+    "fetched_urls",
+    "url_shapes",
 }
 
 
@@ -130,6 +132,7 @@ def test_open_twice_applies_migrations_once(tmp_path):
             "m002_history",
             "m003_block_stats",
             "m004_article_terms",
+            "m005_site_knowledge",
         ]
         assert archive.count("articles") == 1
         assert archive.count("crawl_runs") == 1
@@ -200,6 +203,7 @@ def test_store_new_article_exact_row(tmp_path):
             "http_last_modified": None,
             "sitemap_lastmod": None,
             "last_fetched": "2023-03-18T10:00:00+00:00",
+            "url_key": URL.rstrip("/"),
         }
     ]
 
@@ -346,17 +350,49 @@ def test_changed_page_bytes_add_page_row_for_unchanged_article(tmp_path):
 
 
 def test_two_urls_are_two_articles(tmp_path):
-    """Different URLs are different articles, even with the same bytes."""
+    """Different URLs with different texts are different articles."""
     other = "http://127.0.0.1:8765/2023/03/19/market-day-moves/"
     with closing(Archive.open(tmp_path / "archive.db")) as archive:
         run_id = archive.start_run("coastline", [LISTING])
         assert archive.store_article(make_page(), make_article(), run_id) == "new"
-        assert archive.store_article(make_page(url=other), make_article(url=other), run_id) == "new"
+        changed = make_article(url=other, text=TEXT + " The market moves too.")
+        assert archive.store_article(make_page(url=other), changed, run_id) == "new"
         assert [(r["id"], r["url"]) for r in archive.db["articles"].rows] == [(1, URL), (2, other)]
         assert [(r["url"], r["article_id"]) for r in archive.db["pages"].rows] == [
             (URL, 1),
             (other, 2),
         ]
+
+
+def test_same_text_under_another_url_is_the_same_story(tmp_path):
+    """An identical title and text under a new URL of the site updates the archived
+    article: one row, and the new URL is remembered as fetched for it."""
+    other = "http://127.0.0.1:8765/old/story-5.html"
+    with closing(Archive.open(tmp_path / "archive.db")) as archive:
+        run_id = archive.start_run("coastline", [LISTING])
+        assert archive.store_article(make_page(), make_article(), run_id) == "new"
+        assert archive.store_article(make_page(url=other), make_article(url=other), run_id) == (
+            "unchanged"
+        )
+        assert [(r["id"], r["url"]) for r in archive.db["articles"].rows] == [(1, URL)]
+        fetched = archive.db.execute(
+            "SELECT url, kind, article_id FROM fetched_urls ORDER BY url"
+        ).fetchall()
+        assert fetched == [(URL, "article", 1), (other, "article", 1)]
+        assert set(archive.known_articles("coastline")) == {URL.rstrip("/"), other}
+
+
+def test_variant_url_updates_the_story(tmp_path):
+    """A variant of an archived URL (trailing slash, AMP, index.html) with a changed
+    text is a new version of the same article, under its first URL."""
+    variant = URL.rstrip("/") + "/amp/"
+    with closing(Archive.open(tmp_path / "archive.db")) as archive:
+        run_id = archive.start_run("coastline", [LISTING])
+        archive.store_article(make_page(), make_article(), run_id)
+        changed = make_article(url=variant, text=TEXT + " Update: the pier reopens in June.")
+        assert archive.store_article(make_page(url=variant), changed, run_id) == "updated"
+        rows = archive.db.execute("SELECT id, url, version FROM articles").fetchall()
+        assert rows == [(1, URL, 2)]
 
 
 # Full-text search ----------------------------------------------------------------------
@@ -417,6 +453,9 @@ def test_start_run_row(tmp_path):
         "articles_not_modified": 0,
         "bytes_received": 0,
         "errors_by_kind": None,
+        "requests": 0,
+        "known_pages_skipped": 0,
+        "duplicates": 0,
     }
 
 

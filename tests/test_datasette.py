@@ -182,7 +182,15 @@ def test_internal_tables_hidden(datasette_url: str):
         "block_stats_pages",
         "_sqlite_migrations",
     }
-    assert shown == {"articles", "article_versions", "pages", "crawl_runs", "crawl_errors"}
+    assert shown == {
+        "articles",
+        "article_versions",
+        "pages",
+        "crawl_runs",
+        "crawl_errors",
+        "fetched_urls",
+        "url_shapes",
+    }
     page = _get(datasette_url + f"/{DB}")
     assert "block_stats" not in page
 

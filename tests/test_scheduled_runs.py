@@ -134,14 +134,15 @@ def test_quiet_prints_only_the_summary(site: SiteServer, tmp_path: Path):
     assert result.returncode == 0, result.stderr
     assert result.stderr == ""
     lines = result.stdout.splitlines()
-    assert len(lines) == 4
+    assert len(lines) == 5
     assert lines[0].startswith(f"{site.base_url[7:-1]}: run 1 ok in ")
     assert lines[1] == (
         f"  articles: {N_ARTICLES} new, 0 updated, 0 unchanged, 0 not modified, "
         "0 already archived (not fetched)"
     )
     assert lines[2].startswith("  pages fetched: ")
-    assert lines[3].startswith(f"Archive {tmp_path / 'a.db'}: {N_ARTICLES} articles in all")
+    assert lines[3].startswith("  requests: ") and " per archived article" in lines[3]
+    assert lines[4].startswith(f"Archive {tmp_path / 'a.db'}: {N_ARTICLES} articles in all")
 
 
 def test_schedule_prints_cron_and_systemd_with_absolute_paths(tmp_path: Path):

@@ -7,8 +7,10 @@ import json
 from pathlib import Path
 
 import pytest
+from scrapy.settings import Settings
 
 from conftest import rows, run_cli
+from crawler import settings as project_settings
 from crawler.demo.server import serve_site
 from pipelines.archive import Archive
 from pipelines.extraction import ExtractedArticle, extract_article
@@ -147,7 +149,7 @@ def test_record_page_blocks_counts_each_url_once(tmp_path: Path):
 
 def test_recurring_blocks_need_min_pages_and_share(tmp_path: Path):
     """Nothing is boilerplate before the site has `min_pages` pages; then blocks on more
-    than `share` of its pages are."""
+    than `share` of its pages are, if they are on `min_repeats` pages at least."""
     archive = Archive.open(tmp_path / "a.db")
     common, half = fingerprint("common"), fingerprint("half")
     for n in range(4):
@@ -158,6 +160,8 @@ def test_recurring_blocks_need_min_pages_and_share(tmp_path: Path):
     assert archive.recurring_blocks("s", min_pages=5, share=0.5) == set()
     assert archive.recurring_blocks("s", min_pages=4, share=0.5) == {common}
     assert archive.recurring_blocks("s", min_pages=4, share=0.4) == {common, half}
+    assert archive.recurring_blocks("s", min_pages=4, share=0.4, min_repeats=3) == {common}
+    assert archive.recurring_blocks("s", min_pages=4, share=0.4, min_repeats=5) == set()
     assert archive.recurring_blocks("other", min_pages=0, share=0.5) == set()
     archive.close()
 
@@ -245,3 +249,144 @@ def test_site_learns_recurring_block_and_reextract_removes_it(site_root: Path, t
             " ON a.id = v.article_id WHERE a.url = ?",
             (url,),
         ) == [(1, "\n\n".join([*story(n), RECURRING]))]
+
+
+# Sites with several templates -----------------------------------------------------------
+
+# The newsletter box of the "news" template only: a third of the site's pages, never half.
+NEWSLETTER_HEADING = "The Harbour Weekly"
+NEWSLETTER = (
+    "Every Friday morning: the council's decisions, the tide tables and the regatta "
+    "results in one short email, free for every reader of the Courier."
+)
+# A harbourmaster's words that three articles quote.
+QUOTE = (
+    "“We have not seen a tide like this in forty years,” the harbourmaster said on "
+    "Thursday, standing on the flooded slipway."
+)
+QUOTED_IN = (4, 13, 26)
+
+
+def news_page(n: int, story_paragraphs: list[str]) -> str:
+    """The news template: the story in an entry-content div and the newsletter box."""
+    body = "".join(f"<p>{p}</p>" for p in story_paragraphs)
+    return f"""<main><article class="post type-post"><h1 class="entry-title">News {n}</h1>
+<div class="entry-content">{body}
+<div class="wp-block-group is-style-box"><h3>{NEWSLETTER_HEADING}</h3><p>{NEWSLETTER}</p>
+</div></div></article></main>"""
+
+
+def opinion_page(n: int, story_paragraphs: list[str]) -> str:
+    """The opinion template: a column with its own markup and no newsletter box."""
+    body = "".join(f"<p>{p}</p>" for p in story_paragraphs)
+    return f"""<div id="content"><div class="column"><h1 class="column-title">Column {n}</h1>
+<p class="byline">By Ana Lima</p><section class="column-body">{body}</section></div></div>"""
+
+
+def sport_page(n: int, story_paragraphs: list[str]) -> str:
+    """The sport template: a match report."""
+    body = "".join(f"<p>{p}</p>" for p in story_paragraphs)
+    return f"""<main class="sport"><h1>Report {n}</h1><div class="report-meta">Sport</div>
+<div class="report-text">{body}</div></main>"""
+
+
+TEMPLATES = (news_page, opinion_page, sport_page)
+
+
+def template_story(n: int) -> list[str]:
+    """The story of article `n`, with the quote in the articles that quote it."""
+    paragraphs = story(n)
+    if n in QUOTED_IN:
+        paragraphs.insert(2, QUOTE)
+    return paragraphs
+
+
+def template_page(n: int) -> str:
+    """Article `n` of the three-template site: template `n % 3`."""
+    content = TEMPLATES[n % 3](n, template_story(n))
+    return f"""<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">
+<title>Harbour Courier article {n}</title><meta property="og:type" content="article"></head>
+<body><header><nav><a href="/">Home</a> <a href="/news/">News</a></nav></header>
+{content}<footer><p>Harbour Courier</p></footer></body></html>"""
+
+
+def test_three_templates_extract_with_their_own_blocks():
+    """Without learning, the news template's articles keep the newsletter box (neither
+    pruning nor line rules know it) and the quoting articles keep the quote."""
+    for n in range(6):
+        article = extract_article(template_page(n), f"http://courier.test/{n}/")
+        assert article is not None
+        box = [NEWSLETTER_HEADING, NEWSLETTER] if n % 3 == 0 else []
+        assert article.text.split("\n\n") == [*template_story(n), *box]
+
+
+def test_box_of_one_template_is_learned_and_a_quote_on_three_pages_kept(tmp_path: Path):
+    """On 30 pages of three templates, the news template's newsletter box (10 pages, a
+    third) is learned as boilerplate although it never is on half the pages: it is dropped
+    from the news articles archived once it has been seen on 8 pages, and from all of
+    them on re-extraction. The quote on 3 of the 30 pages stays, and so does every story
+    paragraph."""
+    archive = Archive.open(tmp_path / "a.db")
+    learner = BlockLearner(archive, LearningSettings())
+    pages = {n: extract_article(template_page(n), f"http://courier.test/{n}/") for n in range(30)}
+
+    def archive_all() -> dict[int, str]:
+        texts = {}
+        for n, article in pages.items():
+            assert article is not None
+            texts[n] = learner.learn_and_clean("courier.test", article.url, article).text
+        return texts
+
+    crawled = archive_all()
+    with_box = [n for n, text in crawled.items() if NEWSLETTER in text]
+    assert with_box == [0, 3, 6, 9, 12, 15, 18]  # the 8th news page, 21, is the first without
+    assert archive.recurring_blocks("courier.test", min_pages=10, share=0.5) == set()
+
+    reextracted = archive_all()  # the same URLs again: counted once, the box learned
+    for n, text in reextracted.items():
+        assert text == "\n\n".join(template_story(n))
+    assert [n for n, text in reextracted.items() if QUOTE in text] == list(QUOTED_IN)
+    assert rows(
+        archive.path,
+        "SELECT page_count, sample_text FROM block_stats WHERE site = ? AND page_count > 1"
+        " ORDER BY page_count, sample_text",
+        ("courier.test",),
+    ) == [(3, QUOTE), (10, NEWSLETTER), (10, NEWSLETTER_HEADING)]
+    archive.close()
+
+
+def test_short_repeated_block_rule_needs_count_share_and_shortness(tmp_path: Path):
+    """A block on 9 of 30 pages is dropped if short; a long paragraph on as many pages, a
+    short one on 7, or a short one on 9 of 60 pages (15 %) is kept."""
+    long_paragraph = " ".join(story(100))  # about 100 words: a story paragraph
+    archive = Archive.open(tmp_path / "a.db")
+    learner = BlockLearner(archive, LearningSettings())
+    for n in range(30):
+        blocks = [f"Story {n} is one of a kind."]
+        if n < 9:
+            blocks += [NEWSLETTER, long_paragraph]
+        if n < 7:
+            blocks.append(QUOTE)
+        learner.learn("small", f"http://small/{n}", extracted("\n\n".join(blocks)))
+    for n in range(60):
+        blocks = [f"Story {n} is one of a kind.", *([NEWSLETTER] if n < 9 else [])]
+        learner.learn("big", f"http://big/{n}", extracted("\n\n".join(blocks)))
+    new = extracted("\n\n".join(["A new story.", NEWSLETTER, long_paragraph, QUOTE]))
+    assert learner.clean("small", new).text.split("\n\n") == [
+        "A new story.",
+        long_paragraph,
+        QUOTE,
+    ]
+    assert learner.clean("big", new) is new
+    off = BlockLearner(archive, LearningSettings(min_repeats=0))
+    assert off.clean("small", new) is new
+    archive.close()
+
+
+def test_learning_settings_from_scrapy_settings():
+    """The `BOILERPLATE_*` settings of the project make the learner's settings."""
+    project = Settings()
+    project.setmodule(project_settings)
+    assert LearningSettings.from_settings(project) == LearningSettings()
+    custom = Settings({"BOILERPLATE_MIN_REPEATS": "5", "BOILERPLATE_MIN_SHARE": "0.1"})
+    assert LearningSettings.from_settings(custom) == LearningSettings(min_repeats=5, min_share=0.1)

@@ -53,9 +53,11 @@ from crawler.discovery import (
     sitemap_entries,
     sitemaps_from_robots,
 )
-from crawler.items import ArticlePage, CrawlError, NotModified
+from crawler.items import ArticlePage, CrawlError, NotModified, PageVisit
+from crawler.scope import OffsiteRequest
 from crawler.sites import SiteConfig, load_sites, select_site, site_from_urls
-from crawler.urls import netloc, normalize_url, path_of
+from crawler.url_shapes import ARTICLE, LISTING, OTHER, ShapeBook, url_template
+from crawler.urls import is_fetchable, netloc, normalize_url, path_of, url_key
 from crawler.walls import wall_reason
 
 logger = logging.getLogger(__name__)
@@ -84,6 +86,22 @@ _MAIN_HREFS = (
 )
 
 
+# How much being a start URL, page N of a listing's pagination, or the page that other
+# pages link to as their tag, category or author page counts against a page's being an
+# article (about log-odds; article pages score +3 to +8).
+LISTING_LINK_PRIOR = -3.0
+_TAXONOMY_HREFS = (
+    "//a[@href][contains(concat(' ', normalize-space(@rel), ' '), ' tag ')"
+    " or contains(concat(' ', normalize-space(@rel), ' '), ' category ')"
+    " or contains(concat(' ', normalize-space(@rel), ' '), ' author ')"
+    " or contains(concat(' ', normalize-space(@class), ' '), ' tag-cloud-link ')]/@href"
+)
+
+_CANONICAL_HREF = (
+    '//link[@href][contains(concat(" ", normalize-space(@rel), " "), " canonical ")]/@href'
+)
+
+
 class NewsSpider(scrapy.Spider):
     """Crawl a site's news sections and yield its article pages."""
 
@@ -101,11 +119,17 @@ class NewsSpider(scrapy.Spider):
         if not isinstance(site, SiteConfig):  # `-a site=NAME` picks a site of `-a sites=FILE`
             site = _site_from_arguments(url, sites, site)
         self.site: SiteConfig = site
-        self.allowed_domains = sorted({h.split(":")[0] for h in self.site.hosts})
         self.max_articles = int(max_articles)
         self.articles_found = 0
         self.article_url_regex = self.site.article_url_regex
         self.link_extractor = LinkExtractor(deny=_DENY_PATTERNS, canonicalize=False, unique=True)
+        self.shapes = ShapeBook()  # filled from the archive when the crawl opens
+        self.archived_keys: set[str] = set()  # url_keys of the stories yielded this run
+        self.linked_articles: set[str] = set()  # url_keys of article links requested
+        self.barren_listings: dict[str, int] = {}  # template -> listing pages with no new link
+        self.taxonomy_keys: set[str] = set()  # url_keys of tag, category and author pages
+        # Start requests bypass the duplicate filter: links back to them are dropped here.
+        self.start_keys = {url_key(url) for url in self.site.start_urls}
 
     @classmethod
     def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> NewsSpider:
@@ -113,6 +137,7 @@ class NewsSpider(scrapy.Spider):
         kwargs.setdefault("max_articles", crawler.settings.getint("NEWS_MAX_ARTICLES"))
         spider = super().from_crawler(crawler, *args, **kwargs)
         spider.follow_article_links = crawler.settings.getbool("NEWS_FOLLOW_ARTICLE_LINKS")
+        spider.barren_limit = crawler.settings.getint("NEWS_BARREN_LISTINGS")
         return spider
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
@@ -120,7 +145,9 @@ class NewsSpider(scrapy.Spider):
         else those its robots.txt lists, else `/sitemap.xml`); the rest is found from
         there."""
         for url in self.site.start_urls:
-            yield self._request(url, "start", "listing", dont_filter=True)
+            request = self._request(url, "start", "listing", dont_filter=True)
+            request.meta["start"] = True
+            yield request
         for url in self.site.feeds:
             yield self._discovery_request(url, "start", "feed", self.parse_feed)
         for url in self.site.sitemaps:
@@ -151,18 +178,61 @@ class NewsSpider(scrapy.Spider):
         if reason:
             yield self._wall(response, reason, found_via)
             return
-        kind = classify_page(response.url, tree, self.article_url_regex)
+        self._note_taxonomy_links(response, tree)
+        kind = self._classify(response, tree)
         self.crawler.stats.inc_value(f"news/pages/{kind}")
         if kind is PageKind.ARTICLE:
-            yield from self._article_page(response, found_via)
+            self.shapes.observe(response.url, ARTICLE)
+            yield from self._article_page(response, tree, found_via)
             if not self.follow_article_links:
                 return
         elif not expand:
+            yield self._visit(response, OTHER)
             return
         for url in feed_links(tree, response.url):
             if netloc(url) in self.site.hosts and self._in_listing_scope(url):
                 yield self._discovery_request(url, response.url, "feed", self.parse_feed)
-        yield from self._follow_links(response)
+        requests = list(self._follow_links(response, barren_ok=kind is not PageKind.ARTICLE))
+        if kind is not PageKind.ARTICLE:
+            links_articles = sum(r.meta.get("role") == "article" for r in requests)
+            yield self._visit(response, LISTING if links_articles >= 2 else OTHER)
+        yield from requests
+
+    def _classify(self, response: TextResponse, tree: Any) -> PageKind:
+        """Article or listing: the page's own evidence, nudged by what pages of the same
+        URL shape turned out to be on this site, and by how the page was reached (page N
+        of a listing's pagination is a listing); a user's `article_url_pattern` is a
+        verdict for URLs that do not match it."""
+        url = response.url
+        if self.article_url_regex is not None and not self.article_url_regex.search(url):
+            return PageKind.LISTING
+        prior = self.shapes.prior(url)
+        reached_as_listing = (
+            response.meta.get("role") == "pagination"
+            or response.meta.get("start")
+            or url_key(url) in self.taxonomy_keys
+        )
+        if reached_as_listing:
+            prior += LISTING_LINK_PRIOR
+        return classify_page(url, tree, prior=prior)
+
+    def _note_taxonomy_links(self, response: TextResponse, tree: Any) -> None:
+        """Remember the pages other pages link to as their tag, category or author page
+        (`rel="tag"`, `rel="category"`, `rel="author"`, a tag cloud): listings."""
+        for href in tree.xpath(_TAXONOMY_HREFS):
+            self.taxonomy_keys.add(url_key(response.urljoin(href.strip())))
+
+    def _visit(self, response: Response, kind: str) -> PageVisit:
+        """What a fetched page that is not archived turned out to be, for the archive."""
+        if kind != "duplicate":
+            self.shapes.observe(response.url, kind)
+        return PageVisit(
+            url=normalize_url(response.url),
+            site=self.site.name,
+            kind=kind,
+            status=response.status,
+            template=url_template(response.url),
+        )
 
     def parse_feed(self, response: Response, found_via: str) -> Iterator[scrapy.Request]:
         """Follow the article links of an RSS or Atom feed."""
@@ -171,7 +241,8 @@ class NewsSpider(scrapy.Spider):
             logger.warning("Not an RSS or Atom feed: %s", response.url)
             return
         self.crawler.stats.inc_value("news/feeds")
-        yield from self._follow_discovered(feed_entries(response.body, response.url), response.url)
+        entries = feed_entries(response.body, response.url)
+        yield from self._follow_discovered(entries, response.url, all_articles=True)
 
     def parse_sitemap(self, response: Response, found_via: str) -> Iterator[scrapy.Request]:
         """Follow the article links of a sitemap, and the sitemaps of a sitemap index."""
@@ -187,7 +258,7 @@ class NewsSpider(scrapy.Spider):
                 yield self._discovery_request(
                     child.url, response.url, "sitemap", self.parse_sitemap, lastmod=child.lastmod
                 )
-        yield from self._follow_discovered(pages, response.url)
+        yield from self._follow_discovered(pages, response.url, all_articles=False)
 
     def parse_robots(self, response: Response, found_via: str) -> Iterator[scrapy.Request]:
         """Fetch the sitemaps robots.txt lists, or guess `/sitemap.xml` if it lists none."""
@@ -202,8 +273,10 @@ class NewsSpider(scrapy.Spider):
                 )
 
     def on_error(self, failure: Failure) -> CrawlError | scrapy.Request | None:
-        """Turn a failed request into a `CrawlError` for the crawl log. Requests that were
-        not made on purpose (robots.txt forbids them) are counted, not errors."""
+        """Turn a failed request into a `CrawlError` for the crawl log (one that would
+        leave the site, or a redirect that would, is kind "offsite"). Requests that were
+        not made on purpose (robots.txt forbids them, not an http(s) URL) are counted,
+        not errors."""
         request = failure.request
         if request.meta.get("optional"):  # a guessed robots.txt or sitemap location
             logger.debug("No %s at %s", request.meta.get("role"), request.url)
@@ -216,7 +289,12 @@ class NewsSpider(scrapy.Spider):
                     optional=True,
                 )
             return None
-        if failure.check(IgnoreRequest) and not failure.check(HttpError):
+        redirected = request.meta.get("redirect_urls")
+        if failure.check(OffsiteRequest) and failure.value.reason == "scheme" and not redirected:
+            self.crawler.stats.inc_value("news/skipped/scheme")  # file:, ftp:, mailto:...
+            logger.debug("Skipped %s: not an http(s) URL", request.url[:200])
+            return None
+        if failure.check(IgnoreRequest) and not failure.check(HttpError, OffsiteRequest):
             self.crawler.stats.inc_value("news/skipped/ignored")
             logger.debug("Skipped %s: %s", request.url, failure.getErrorMessage())
             return None
@@ -225,19 +303,32 @@ class NewsSpider(scrapy.Spider):
         message = _error_message(failure)
         logger.warning("Could not fetch %s: %s", request.url, message)
         return CrawlError(
-            url=request.url,
+            url=redirected[0] if redirected and kind == "offsite" else request.url,
             kind=kind,
             status=status,
             message=message,
             found_via=request.cb_kwargs.get("found_via"),
         )
 
-    def _article_page(self, response: TextResponse, found_via: str) -> Iterator[ArticlePage]:
+    def _article_page(
+        self, response: TextResponse, tree: Any, found_via: str
+    ) -> Iterator[ArticlePage | PageVisit]:
+        """The page as an `ArticlePage` under its identity (its canonical URL on this
+        site, else its own); a second URL of a story already yielded in this run is a
+        "duplicate" visit instead."""
         if self.max_articles and self.articles_found >= self.max_articles:
             return
+        fetched = normalize_url(response.url)
+        url = self._canonical(response, tree) or fetched
+        key = url_key(url)
+        if key in self.archived_keys:
+            self.crawler.stats.inc_value("news/duplicates")
+            yield self._visit(response, "duplicate")
+            return
+        self.archived_keys.add(key)
         self.articles_found += 1
         yield ArticlePage(
-            url=normalize_url(response.url),
+            url=url,
             requested_url=(response.meta.get("redirect_urls") or [response.url])[0],
             status=response.status,
             headers=_headers(response),
@@ -247,9 +338,23 @@ class NewsSpider(scrapy.Spider):
             found_via=found_via,
             fetched_at=_now(),
             lastmod=response.meta.get("lastmod"),
+            fetched_url=fetched if fetched != url else None,
         )
         if self.max_articles and self.articles_found >= self.max_articles:
             raise CloseSpider("max_articles")
+
+    def _canonical(self, response: TextResponse, tree: Any) -> str | None:
+        """The page's `<link rel="canonical">`, normalised, when it names another page of
+        this site that is not a listing root (some sites point every page at the home
+        page)."""
+        for href in tree.xpath(_CANONICAL_HREF):
+            url = normalize_url(response.urljoin(href.strip()))
+            if not is_fetchable(url) or netloc(url) not in self.site.hosts:
+                return None
+            if path_of(url) == "/" or url in self.site.start_urls:
+                return None
+            return url
+        return None
 
     def _wall(self, response: TextResponse, reason: str, found_via: str) -> CrawlError:
         self.crawler.stats.inc_value("news/walls")
@@ -262,36 +367,77 @@ class NewsSpider(scrapy.Spider):
             found_via=found_via,
         )
 
-    def _follow_links(self, response: TextResponse) -> Iterator[scrapy.Request]:
-        """Follow listings in scope, and article links of the page's main part (not those
-        of its navigation, sidebars and footer, which point all over the site)."""
+    def _follow_links(self, response: TextResponse, barren_ok: bool) -> Iterator[scrapy.Request]:
+        """The links worth following from a listing: those of its main part (not its
+        navigation, sidebars and footer, which point all over the site) as articles when
+        they look like one (by URL, or by the shapes learned on the site) and as pages to
+        classify otherwise; listings in scope anywhere on the page; never a URL of a
+        shape that has only ever led to pages that are neither. A listing that brings no
+        new article link, of a shape that several such listings had (a calendar, a date
+        archive, query-string variants), is not followed further."""
         main_links = {
             normalize_url(response.urljoin(href)) for href in response.xpath(_MAIN_HREFS).getall()
         }
         pages = {
             normalize_url(url) for url in pagination_links(response.selector.root, response.url)
         }
+        articles: list[scrapy.Request] = []
+        listings: list[scrapy.Request] = []
         for link in self.link_extractor.extract_links(response):
             url = normalize_url(link.url)
-            if netloc(url) not in self.site.hosts:
+            if not is_fetchable(url) or netloc(url) not in self.site.hosts:
+                continue
+            if url_key(url) in self.start_keys:
+                continue
+            if self.shapes.is_dead_shape(url):
+                self.crawler.stats.inc_value("news/skipped/dead_shape")
                 continue
             in_scope = self._in_listing_scope(url)
-            if looks_like_article_url(url, self.article_url_regex):
-                if in_scope or url in main_links:
-                    yield self._request(url, response.url, "article", expand=in_scope)
+            if self._looks_like_article(url):
+                if url in main_links:
+                    articles.append(self._request(url, response.url, "article"))
             elif in_scope:
                 role = "pagination" if url in pages else "listing"
-                yield self._request(url, response.url, role)
+                listings.append(self._request(url, response.url, role))
+            elif url in main_links:
+                listings.append(self._request(url, response.url, "page", expand=False))
+        new_articles = {url_key(r.url) for r in articles} - self.linked_articles
+        self.linked_articles |= new_articles
+        yield from articles
+        if barren_ok and not new_articles and self._barren(response.url):
+            self.crawler.stats.inc_value("news/listings_left")
+            return
+        yield from listings
+
+    def _barren(self, url: str) -> bool:
+        """Count a listing page that linked to no new article; True once pages of its
+        shape have done so `NEWS_BARREN_LISTINGS` times."""
+        template = url_template(url)
+        self.barren_listings[template] = self.barren_listings.get(template, 0) + 1
+        return self.barren_listings[template] >= self.barren_limit
+
+    def _looks_like_article(self, url: str) -> bool:
+        """A guess from the URL: the site's own pattern if it has one, else an article
+        shape learned on the site or a generic article-like URL, unless pages of its
+        shape have been listings."""
+        if self.article_url_regex is not None:
+            return bool(self.article_url_regex.search(url))
+        if self.shapes.is_article_shape(url):
+            return True
+        return looks_like_article_url(url) and self.shapes.prior(url) > -1.0
 
     def _follow_discovered(
-        self, found: list[DiscoveredURL], found_via: str
+        self, found: list[DiscoveredURL], found_via: str, all_articles: bool
     ) -> Iterator[scrapy.Request]:
-        """Request the article-like URLs of a feed or sitemap on the site's hosts."""
+        """Request the URLs of a feed or sitemap on the site's hosts: every entry of a
+        feed (`all_articles`), the entries of a sitemap that may be articles."""
         for entry in found:
             url = normalize_url(entry.url)
-            if netloc(url) in self.site.hosts and looks_like_article_url(
-                url, self.article_url_regex
-            ):
+            if not is_fetchable(url) or netloc(url) not in self.site.hosts:
+                continue
+            if self.shapes.is_dead_shape(url):
+                continue
+            if all_articles or self._looks_like_article(url) or self.shapes.prior(url) >= 0:
                 yield self._request(url, found_via, "article", lastmod=entry.lastmod)
 
     def _in_listing_scope(self, url: str) -> bool:
@@ -325,7 +471,7 @@ class NewsSpider(scrapy.Spider):
                 "found_via": found_via,
                 "expand": role != "article" if expand is None else expand,
             },
-            priority=10 if role == "article" else 0,
+            priority=_priority(role, self.shapes.is_article_shape(url)),
             meta=meta,
             **kwargs,
         )
@@ -361,6 +507,14 @@ def _site_from_arguments(url: str | None, sites: str | None, name: str | None) -
     return site_from_urls([u for u in url.split(",") if u.strip()])
 
 
+def _priority(role: str, known_article_shape: bool) -> int:
+    """Articles first (known article shapes before guesses), then pages to classify,
+    then listings, so that articles are archived early in a run."""
+    if role == "article":
+        return 15 if known_article_shape else 10
+    return 2 if role == "page" else 0
+
+
 def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
@@ -379,6 +533,8 @@ def _headers(response: Response) -> dict[str, str]:
 
 
 def _error_kind(failure: Failure) -> tuple[str, int | None]:
+    if failure.check(OffsiteRequest):
+        return "offsite", None
     if failure.check(HttpError):
         return "http", failure.value.response.status
     if failure.check(CannotResolveHostError, DNSLookupError):
@@ -391,6 +547,9 @@ def _error_kind(failure: Failure) -> tuple[str, int | None]:
 
 
 def _error_message(failure: Failure) -> str:
+    if failure.check(OffsiteRequest):
+        how = "redirected" if failure.request.meta.get("redirect_urls") else "requested"
+        return f"{how} {failure.getErrorMessage()}"
     if failure.check(HttpError):
         return f"HTTP {failure.value.response.status}"
     return f"{failure.type.__name__}: {failure.getErrorMessage()}"
