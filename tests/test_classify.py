@@ -6,7 +6,13 @@ import re
 import lxml.html
 import pytest
 
-from crawler.classify import PageKind, classify_page, is_listing_url, looks_like_article_url
+from crawler.classify import (
+    PageKind,
+    article_score,
+    classify_page,
+    is_listing_url,
+    looks_like_article_url,
+)
 from crawler.structured_data import jsonld_article, jsonld_objects, meta_value, meta_values
 from crawler.urls import InvalidURL, netloc, normalize_url, path_of, validate_start_url
 from sample_text import parse
@@ -86,96 +92,145 @@ NEWS_ARTICLE_GRAPH = jsonld(
 
 # classify_page -----------------------------------------------------------------------
 
+BYLINE = '<p class="byline">By Jane Doe</p><time datetime="2024-03-18">18 March 2024</time>'
+
+
+def story(headline: str = "Council votes to extend library hours", extra: str = "") -> str:
+    """A full news story: headline, byline, date and body paragraphs in one container."""
+    text = "\n".join(f"<p>{p}</p>" for p in STORY_PARAGRAPHS + STORY_PARAGRAPHS[:2])
+    return f"""<main><div class="story">
+  <h1>{headline}</h1>
+  {BYLINE}
+  <div class="story-body">{text}</div>
+  {extra}
+</div></main>"""
+
+
+def teaser_cards(count: int, excerpt: bool = True) -> str:
+    """`count` teaser cards: a headline link, a date and a short excerpt each."""
+    cards = []
+    for n in range(count):
+        summary = (
+            f"<p>Council members met again on Tuesday to discuss item {n} of the plan.</p>"
+            if excerpt
+            else ""
+        )
+        cards.append(
+            f"""<div class="card">
+  <h3><a href="/2024/03/{n + 1:02d}/council-item-{n}-is-discussed-again/">Council item {n}
+  is discussed again at the evening meeting</a></h3>
+  <time datetime="2024-03-{n % 28 + 1:02d}">{n % 28 + 1} March 2024</time>
+  {summary}
+</div>"""
+        )
+    return '<main><h1>Local news</h1><div class="cards">' + "".join(cards) + "</div></main>"
+
+
+def test_article_in_old_table_markup_without_any_metadata_is_article():
+    """No JSON-LD, no og:type, no <article>: text in a table cell, split by <br>."""
+    text = "<br><br>".join(STORY_PARAGRAPHS + STORY_PARAGRAPHS)
+    html = f"""<html><head><title>Library hours extended</title></head><body>
+<table width="100%"><tr>
+  <td width="150"><a href="/">Home</a><br><a href="/local.html">Local</a><br>
+    <a href="/sport.html">Sport</a></td>
+  <td><font size="5"><b>Library hours extended</b></font><br>
+    By Jane Doe, March 18, 2024<br><br>{text}</td>
+</tr></table></body></html>"""
+    tree = parse(html)
+    assert classify_page(f"{BASE}/local/library.html", tree) is PageKind.ARTICLE
+
+
+def test_article_declaring_og_type_website_is_article():
+    """`og:type=website` is common on real articles: the page's body outweighs it."""
+    tree = page(head='<meta property="og:type" content="website">', body=story())
+    assert classify_page(f"{BASE}/local/library-hours/", tree) is PageKind.ARTICLE
+
 
 @pytest.mark.parametrize(
     "path",
     [
-        "/",
-        "/category/local/",
-        "/tag/library/",
-        "/author/jane-doe/",
-        "/page/2/",
-        "/category/local/page/3/",
+        "/archive/2023/05/17/council-votes-to-extend-library-hours/",
+        "/page/council-votes-to-extend-library-hours",
+        "/topics/local/2023/05/library-hours",
     ],
 )
-def test_listing_urls_are_listings_even_when_declared_article(path):
-    """Home, category, tag, author and pagination URLs are listings whatever the page says."""
-    tree = page(head=OG_ARTICLE + NEWS_ARTICLE_GRAPH, body=article_body())
-    assert classify_page(BASE + path, tree) is PageKind.LISTING
+def test_listing_words_in_the_url_do_not_veto_an_article(path):
+    """archive, page and topics in the path do not make a NewsArticle page a listing."""
+    tree = page(head=OG_ARTICLE + NEWS_ARTICLE_GRAPH, body=story())
+    assert classify_page(BASE + path, tree) is PageKind.ARTICLE
 
 
-def test_empty_path_is_home_listing():
-    """A URL without a path is the home page."""
-    tree = page(head=OG_ARTICLE, body=article_body())
-    assert classify_page(BASE, tree) is PageKind.LISTING
+def test_japanese_article_without_spaces_is_article():
+    """Japanese has no spaces between words: its text is measured in characters."""
+    paragraphs = [
+        "市議会は火曜日の夜、中央図書館の開館時間を延長することを決めた。市民から二千件を超える意見が寄せられた。",
+        "新しい計画では、平日の閲覧室は午後九時まで開き、移動図書館が月に二回、周辺の村を回る。",
+        "議員によると、追加の職員の費用は昨年積み立てた予備費から支払われ、地方税の引き上げは必要ない。",
+        "延長された開館は、上の階の新しい照明が設置され、建築検査官の点検を受けた後、春から始まる予定だ。",
+    ]
+    text = "".join(f"<p>{p}</p>" for p in paragraphs)
+    html = f"""<html lang="ja"><head><meta charset="utf-8"><title>図書館の開館時間を延長</title>
+</head><body><header><a href="/">渓谷新聞</a></header>
+<div class="content"><h1>図書館の開館時間を延長</h1>
+<time datetime="2024-03-18">2024年3月18日</time><div class="body">{text}</div></div>
+</body></html>"""
+    assert classify_page(f"{BASE}/news/20240318-library", parse(html)) is PageKind.ARTICLE
 
 
-def test_jsonld_news_article_in_graph_is_article():
-    """A NewsArticle inside a Yoast-style @graph makes the page an article."""
-    tree = page(head=NEWS_ARTICLE_GRAPH, body="<main><p>Short teaser.</p></main>")
-    url = f"{BASE}/2024/03/18/library-hours-extended/"
-    assert classify_page(url, tree) is PageKind.ARTICLE
-
-
-def test_jsonld_type_list_with_schema_prefix_is_article():
-    """`@type` given as a list with a full schema.org URL is understood."""
-    data = {"@context": "https://schema.org", "@type": ["https://schema.org/BlogPosting"]}
-    tree = page(head=jsonld(data), body="<main><p>Short teaser.</p></main>")
-    assert classify_page(f"{BASE}/notes/library-hours-extended/", tree) is PageKind.ARTICLE
-
-
-def test_og_type_article_is_article():
-    """Without JSON-LD, `og:type=article` makes the page an article."""
-    tree = page(head=OG_ARTICLE, body="<main><p>Short teaser.</p></main>")
-    assert classify_page(f"{BASE}/local/library-hours/", tree) is PageKind.ARTICLE
-
-
-def test_og_type_website_is_listing():
-    """Any other declared `og:type` (here `website`) is a listing."""
-    tree = page(head='<meta property="og:type" content="website">', body=article_body())
-    assert classify_page(f"{BASE}/local/library-hours/", tree) is PageKind.LISTING
-
-
-def test_collection_page_is_listing():
-    """A JSON-LD CollectionPage is a listing, even with og:type article."""
-    data = {
-        "@context": "https://schema.org",
-        "@graph": [{"@type": "CollectionPage", "name": "Local news"}],
-    }
-    tree = page(head=OG_ARTICLE + jsonld(data), body=LISTING_BODY)
+def test_teaser_listing_declaring_news_article_is_listing():
+    """A page of teasers stays a listing even when its JSON-LD says NewsArticle."""
+    tree = page(head=OG_ARTICLE + NEWS_ARTICLE_GRAPH, body=teaser_cards(20))
     assert classify_page(f"{BASE}/local/", tree) is PageKind.LISTING
 
 
-def test_no_metadata_single_article_with_long_paragraphs_is_article():
-    """No metadata, but one <article> with at least three long paragraphs: an article."""
-    tree = page(body=article_body())
-    assert classify_page(f"{BASE}/local/library-hours/", tree) is PageKind.ARTICLE
+def test_home_page_of_teasers_without_structured_data_is_listing():
+    """A home page of many teasers and no structured data is a listing."""
+    tree = page(body=teaser_cards(30, excerpt=False))
+    assert classify_page(f"{BASE}/", tree) is PageKind.LISTING
 
 
-def test_no_metadata_article_with_two_long_paragraphs_is_listing():
-    """Two long paragraphs are not enough for an article body."""
+def test_product_page_is_listing():
+    """A shop page (Product JSON-LD, a price, add-to-cart) is not an article."""
+    product = jsonld(
+        {
+            "@context": "https://schema.org",
+            "@type": "Product",
+            "name": "Reading lamp",
+            "offers": {"@type": "Offer", "price": "39.00", "priceCurrency": "USD"},
+        }
+    )
+    description = " ".join(STORY_PARAGRAPHS[:2])
+    body = f"""<main><h1>Reading lamp</h1>
+  <p class="price" itemprop="price">$39.00</p>
+  <form action="/cart/add"><input type="number" name="qty" value="1">
+    <button class="add-to-cart" name="add">Add to cart</button></form>
+  <div class="description"><p>{description}</p></div></main>"""
+    tree = page(head='<meta property="og:type" content="product">' + product, body=body)
+    assert classify_page(f"{BASE}/shop/reading-lamp-model-x-2024/", tree) is PageKind.LISTING
+
+
+def test_prior_moves_a_borderline_page():
+    """A page scored near zero goes the way the crawler's prior pushes it."""
     tree = page(body=article_body(STORY_PARAGRAPHS[:2]))
-    assert classify_page(f"{BASE}/local/library-hours/", tree) is PageKind.LISTING
+    url = f"{BASE}/local/library-hours/"
+    score = article_score(url, tree)
+    assert -2.0 < score < 2.0
+    assert classify_page(url, tree, prior=abs(score) + 0.5) is PageKind.ARTICLE
+    assert classify_page(url, tree, prior=-abs(score) - 0.5) is PageKind.LISTING
 
 
-def test_no_metadata_several_articles_is_listing():
-    """A page of several <article> teasers is a listing."""
-    tree = page(body=article_body() + article_body())
-    assert classify_page(f"{BASE}/local/library-hours/", tree) is PageKind.LISTING
+def test_article_score_sign_matches_classify_page():
+    """`classify_page` says article exactly when `article_score` is above zero."""
+    for tree in (page(body=story()), page(body=teaser_cards(20))):
+        url = f"{BASE}/local/library-hours/"
+        expected = PageKind.ARTICLE if article_score(url, tree) > 0 else PageKind.LISTING
+        assert classify_page(url, tree) is expected
 
 
-def test_no_metadata_short_paragraphs_is_listing():
-    """An <article> of short paragraphs is not an article body."""
-    short = ["One line.", "Another line.", "A third line.", "A fourth line."]
-    tree = page(body=article_body(short))
-    assert classify_page(f"{BASE}/local/library-hours/", tree) is PageKind.LISTING
-
-
-def test_itemprop_article_body_is_article():
-    """An `itemprop=articleBody` element with real paragraphs marks an article."""
-    text = "".join(f"<p>{p}</p>" for p in STORY_PARAGRAPHS)
-    tree = page(body=f'<div class="story"><div itemprop="articleBody">{text}</div></div>')
-    assert classify_page(f"{BASE}/local/library-hours/", tree) is PageKind.ARTICLE
+def test_news_article_page_with_body_is_article():
+    """A NewsArticle page with a real story body is an article."""
+    tree = page(head=OG_ARTICLE + NEWS_ARTICLE_GRAPH, body=story())
+    assert classify_page(f"{BASE}/2024/03/18/library-hours-extended/", tree) is PageKind.ARTICLE
 
 
 def test_plain_listing_page_is_listing():
@@ -183,19 +238,112 @@ def test_plain_listing_page_is_listing():
     assert classify_page(f"{BASE}/local/", page(body=LISTING_BODY)) is PageKind.LISTING
 
 
-def test_article_url_pattern_not_matching_is_listing():
-    """A site's article URL pattern that the URL does not match makes it a listing."""
-    tree = page(head=OG_ARTICLE + NEWS_ARTICLE_GRAPH, body=article_body())
-    pattern = re.compile(r"/news/\d{4}/")
-    assert classify_page(f"{BASE}/opinion/library-hours/", tree, pattern) is PageKind.LISTING
+def test_collection_page_is_listing():
+    """A JSON-LD CollectionPage of teasers is a listing, even with og:type article."""
+    data = {
+        "@context": "https://schema.org",
+        "@graph": [{"@type": "CollectionPage", "name": "Local news"}],
+    }
+    tree = page(head=OG_ARTICLE + jsonld(data), body=teaser_cards(12))
+    assert classify_page(f"{BASE}/local/", tree) is PageKind.LISTING
 
 
-def test_article_url_pattern_matching_uses_page_data():
-    """A matching article URL pattern still lets the page's data decide."""
-    pattern = re.compile(r"/news/\d{4}/")
-    url = f"{BASE}/news/2024/library-hours/"
-    assert classify_page(url, page(head=OG_ARTICLE), pattern) is PageKind.ARTICLE
-    assert classify_page(url, page(body=LISTING_BODY), pattern) is PageKind.LISTING
+def test_several_article_teasers_without_metadata_is_listing():
+    """A page of short <article> teasers is a listing."""
+    short = [STORY_PARAGRAPHS[0][:90]]
+    tree = page(body="".join(article_body(short) for _ in range(8)))
+    assert classify_page(f"{BASE}/local/", tree) is PageKind.LISTING
+
+
+WP_TEASERS = [
+    (
+        "/2024/03/18/library-hours-extended-after-consultation/",
+        "Library hours extended after a long consultation",
+    ),
+    (
+        "/2024/03/11/bridge-repairs-to-start-next-week/",
+        "Bridge repairs on the river road start next week",
+    ),
+]
+
+
+def wordpress_tag_page(teasers: list[tuple[str, str]]) -> str:
+    """A WordPress tag archive: each post an `<article>` with its linked headline, byline
+    and time in its `<header>`, a one-sentence excerpt and a "Continue reading" link."""
+    posts = "".join(
+        f"""<article class="post type-post hentry">
+  <header class="entry-header">
+    <h2 class="entry-title"><a href="{url}" rel="bookmark">{title}</a></h2>
+    <div class="entry-meta">By <a href="/author/jane-doe/">Jane Doe</a>,
+      <time datetime="2024-03-18T09:00:00+00:00">March 18, 2024</time></div>
+  </header>
+  <div class="entry-summary"><p>The council has agreed a change that residents asked for
+    in a long consultation last autumn.</p></div>
+  <footer class="entry-footer"><a class="more-link" href="{url}">Continue reading</a></footer>
+</article>"""
+        for url, title in teasers
+    )
+    return (
+        f'<main id="main" class="site-main"><h1 class="page-title">Tag: council</h1>{posts}</main>'
+    )
+
+
+def test_wordpress_tag_page_with_two_teasers_is_listing():
+    """Two teasers (headline link in the post's own <header>, excerpt, "Continue reading")
+    are a listing, however few."""
+    tree = page(body=wordpress_tag_page(WP_TEASERS))
+    assert article_score(f"{BASE}/tag/council/", tree) < 0
+    assert classify_page(f"{BASE}/2024/03/", tree) is PageKind.LISTING
+
+
+def test_wordpress_post_with_headline_in_entry_header_is_article():
+    """The post page of the same theme: headline and byline in the <article>'s header."""
+    text = "\n".join(f"<p>{p}</p>" for p in STORY_PARAGRAPHS)
+    body = f"""<main id="main"><article class="post type-post">
+  <header class="entry-header"><h1 class="entry-title">Library hours extended</h1>
+    <div class="entry-meta">By <a href="/author/jane-doe/">Jane Doe</a>,
+      <time datetime="2024-03-18T09:00:00+00:00">March 18, 2024</time></div></header>
+  <div class="entry-content">{text}</div>
+  <footer class="entry-footer">Tagged <a href="/tag/council/" rel="tag">council</a></footer>
+</article></main>"""
+    tree = page(body=body)
+    assert classify_page(f"{BASE}/library-hours-extended/", tree) is PageKind.ARTICLE
+
+
+def table_layout(title: str, content: str) -> lxml.html.HtmlElement:
+    """A 2000s page: one layout table with a left navigation cell and the content cell;
+    no structured data, no `<article>`, no `<time>`."""
+    nav = "<br>".join(f'<a href="/section.php?s={s}">{s}</a>' for s in ("Local", "Sport", "Arts"))
+    return parse(
+        f"""<html><head><title>{title} - The Daily Courier</title></head><body>
+<table width="760"><tr>
+  <td width="140" valign="top"><b>Sections</b><br>{nav}</td>
+  <td valign="top">{content}</td>
+</tr></table></body></html>"""
+    )
+
+
+def test_table_layout_archive_of_teaser_rows_is_listing():
+    """Rows of a linked bold headline, a date and a two-sentence excerpt, in the content
+    cell of a layout table: a listing, not one long run of text."""
+    rows = "".join(
+        f"""<tr><td><a href="/news.php?id={n}"><b>Council item {n} is discussed again at the
+  evening meeting</b></a> (05/{n + 1:02d}/2008)<br>Council members met again on Tuesday
+  to discuss item {n} of the plan, which was put off in April. The vote is expected before
+  the summer, and residents may write to the clerk until then.</td></tr>"""
+        for n in range(12)
+    )
+    content = f'<b>Archive: 2008-05</b><br><table width="100%">{rows}</table>'
+    tree = table_layout("Archive 2008-05", content)
+    assert article_score(f"{BASE}/archive.php?month=2008-05", tree) < 0
+
+
+def test_table_layout_story_is_article():
+    """A story in the same table layout: headline, byline and paragraphs, no metadata."""
+    paragraphs = "".join(f"<p>{p}</p>" for p in STORY_PARAGRAPHS)
+    content = f"<b>Library hours extended</b><br>By Jane Doe - May 17, 2008<br>{paragraphs}"
+    tree = table_layout("Library hours extended", content)
+    assert classify_page(f"{BASE}/view.php?sid=a3f", tree) is PageKind.ARTICLE
 
 
 # URL heuristics ----------------------------------------------------------------------
@@ -217,10 +365,17 @@ def test_article_url_pattern_matching_uses_page_data():
         (f"{BASE}/", False),
         (f"{BASE}/category/council-votes-to-extend-library-hours/", False),
         (f"{BASE}/2024/03/18/library/page/2/", False),
+        (f"{BASE}/news/a8Kx29QpZ", True),
+        (f"{BASE}/story/9f3a2c1b7e", True),
+        (f"{BASE}/archive/2023/05/library-hours/", True),
+        (f"{BASE}/topics/local/story-1234567", True),
+        (f"{BASE}/topics/local/", False),
+        (f"{BASE}/news/abcdefghij/", False),
     ],
 )
 def test_looks_like_article_url(url, expected):
-    """Dated paths, numeric ids and long slugs look like articles; short paths do not."""
+    """Dated paths, numeric or opaque ids and long slugs look like articles, whatever
+    listing word is also in the path; short paths and pagination do not."""
     assert looks_like_article_url(url) is expected
 
 

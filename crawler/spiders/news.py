@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -100,6 +101,22 @@ _TAXONOMY_HREFS = (
 _CANONICAL_HREF = (
     '//link[@href][contains(concat(" ", normalize-space(@rel), " "), " canonical ")]/@href'
 )
+
+
+# A link text this long reads as a headline: a listing's teaser, not a menu entry.
+_HEADLINE_CHARS = 20
+
+
+@dataclass
+class PageLinks:
+    """What a page links to: article requests, other requests (listings, pages to
+    classify), how many of its article links are new in this crawl, and how many stories
+    it links to (article links, and other links with a headline for a text)."""
+
+    articles: list[scrapy.Request] = field(default_factory=list)
+    listings: list[scrapy.Request] = field(default_factory=list)
+    new_articles: int = 0
+    teasers: int = 0
 
 
 class NewsSpider(scrapy.Spider):
@@ -192,11 +209,22 @@ class NewsSpider(scrapy.Spider):
         for url in feed_links(tree, response.url):
             if netloc(url) in self.site.hosts and self._in_listing_scope(url):
                 yield self._discovery_request(url, response.url, "feed", self.parse_feed)
-        requests = list(self._follow_links(response, barren_ok=kind is not PageKind.ARTICLE))
-        if kind is not PageKind.ARTICLE:
-            links_articles = sum(r.meta.get("role") == "article" for r in requests)
-            yield self._visit(response, LISTING if links_articles >= 2 else OTHER)
-        yield from requests
+        links = self._links(response)
+        if kind is PageKind.ARTICLE:  # NEWS_FOLLOW_ARTICLE_LINKS: the site allows it
+            yield from links.articles + links.listings
+            return
+        # A page that links to fewer than two stories is no listing (a service, product
+        # or error page): its own links are not followed, except from a start URL.
+        listing = links.teasers >= 2
+        yield self._visit(response, LISTING if listing else OTHER)
+        yield from links.articles
+        if not listing and not response.meta.get("start"):
+            self.crawler.stats.inc_value("news/pages_not_followed")
+            return
+        if not links.new_articles and self._barren(response.url):
+            self.crawler.stats.inc_value("news/listings_left")
+            return
+        yield from links.listings
 
     def _classify(self, response: TextResponse, tree: Any) -> PageKind:
         """Article or listing: the page's own evidence, nudged by what pages of the same
@@ -300,6 +328,8 @@ class NewsSpider(scrapy.Spider):
             return None
         kind, status = _error_kind(failure)
         self.crawler.stats.inc_value(f"news/errors/{kind}")
+        if status in (404, 410):  # a URL shape that leads nowhere is learned as such
+            self.shapes.observe(request.url, OTHER)
         message = _error_message(failure)
         logger.warning("Could not fetch %s: %s", request.url, message)
         return CrawlError(
@@ -367,22 +397,20 @@ class NewsSpider(scrapy.Spider):
             found_via=found_via,
         )
 
-    def _follow_links(self, response: TextResponse, barren_ok: bool) -> Iterator[scrapy.Request]:
+    def _links(self, response: TextResponse) -> PageLinks:
         """The links worth following from a listing: those of its main part (not its
         navigation, sidebars and footer, which point all over the site) as articles when
         they look like one (by URL, or by the shapes learned on the site) and as pages to
         classify otherwise; listings in scope anywhere on the page; never a URL of a
-        shape that has only ever led to pages that are neither. A listing that brings no
-        new article link, of a shape that several such listings had (a calendar, a date
-        archive, query-string variants), is not followed further."""
+        shape that has only ever led to pages that are neither."""
         main_links = {
             normalize_url(response.urljoin(href)) for href in response.xpath(_MAIN_HREFS).getall()
         }
         pages = {
             normalize_url(url) for url in pagination_links(response.selector.root, response.url)
         }
-        articles: list[scrapy.Request] = []
-        listings: list[scrapy.Request] = []
+        links = PageLinks()
+        headlines: set[str] = set()  # other pages linked with a headline-long text
         for link in self.link_extractor.extract_links(response):
             url = normalize_url(link.url)
             if not is_fetchable(url) or netloc(url) not in self.site.hosts:
@@ -392,22 +420,22 @@ class NewsSpider(scrapy.Spider):
             if self.shapes.is_dead_shape(url):
                 self.crawler.stats.inc_value("news/skipped/dead_shape")
                 continue
+            if url in main_links and len(" ".join(link.text.split())) >= _HEADLINE_CHARS:
+                headlines.add(url_key(url))
             in_scope = self._in_listing_scope(url)
             if self._looks_like_article(url):
                 if url in main_links:
-                    articles.append(self._request(url, response.url, "article"))
+                    links.articles.append(self._request(url, response.url, "article"))
             elif in_scope:
                 role = "pagination" if url in pages else "listing"
-                listings.append(self._request(url, response.url, role))
+                links.listings.append(self._request(url, response.url, role))
             elif url in main_links:
-                listings.append(self._request(url, response.url, "page", expand=False))
-        new_articles = {url_key(r.url) for r in articles} - self.linked_articles
-        self.linked_articles |= new_articles
-        yield from articles
-        if barren_ok and not new_articles and self._barren(response.url):
-            self.crawler.stats.inc_value("news/listings_left")
-            return
-        yield from listings
+                links.listings.append(self._request(url, response.url, "page", expand=False))
+        article_keys = {url_key(r.url) for r in links.articles}
+        links.new_articles = len(article_keys - self.linked_articles)
+        links.teasers = len(article_keys | headlines)
+        self.linked_articles |= article_keys
+        return links
 
     def _barren(self, url: str) -> bool:
         """Count a listing page that linked to no new article; True once pages of its
