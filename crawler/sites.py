@@ -10,6 +10,7 @@ A sites file declares one table per site::
     feeds = ["https://www.example.com/news/rss.xml"]      # optional: RSS/Atom feeds to read
     sitemaps = ["https://www.example.com/sitemap-news.xml"]  # optional (default: robots.txt's)
     extra_hosts = ["cdn.example.com", "m.example.com:8080"]  # optional: other hosts of the site
+    follow_article_links = false    # optional: also follow the links of article pages
     revisit_recent_days = 3        # optional: articles this young are "recent"...
     revisit_recent_every_hours = 6 # ...and fetched again this often
     revisit_old_every_days = 30    # older articles: this often (0: only when a sitemap says)
@@ -32,7 +33,13 @@ from crawler.urls import InvalidURL, netloc, validate_start_url
 
 _LIST_KEYS = ("allowed_paths", "boilerplate_selectors", "feeds", "sitemaps", "extra_hosts")
 _REVISIT_KEYS = ("revisit_recent_days", "revisit_recent_every_hours", "revisit_old_every_days")
-_KNOWN_KEYS = {"start_urls", "article_url_pattern", *_LIST_KEYS, *_REVISIT_KEYS}
+_KNOWN_KEYS = {
+    "start_urls",
+    "article_url_pattern",
+    "follow_article_links",
+    *_LIST_KEYS,
+    *_REVISIT_KEYS,
+}
 _LABEL = r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?"
 # A host name or IPv4 address, or an IPv6 address in brackets; then an optional port.
 _EXTRA_HOST_RE = re.compile(
@@ -58,6 +65,7 @@ class SiteConfig:
     sitemaps: list[str] = field(default_factory=list)
     revisit: dict[str, float] = field(default_factory=dict)  # RevisitPolicy fields to override
     extra_hosts: list[str] = field(default_factory=list)  # `host[:port]`, lower case
+    follow_article_links: bool = False  # links of article pages are followed too
 
     @property
     def article_url_regex(self) -> re.Pattern[str] | None:
@@ -124,6 +132,7 @@ def _site_from_table(path: Path, name: str, table: object) -> SiteConfig:
         start_urls=start_urls,
         article_url_pattern=table.get("article_url_pattern"),
         revisit=_revisit_overrides(where, table),
+        follow_article_links=_boolean(where, table, "follow_article_links"),
         **{key: _string_list(where, table, key) for key in _LIST_KEYS},
     )
     _check_patterns(where, site)
@@ -151,6 +160,13 @@ def _revisit_overrides(where: str, table: dict) -> dict[str, float]:
                 raise SitesFileError(f"{where}: {key} must be a number >= 0")
             overrides[key.removeprefix("revisit_")] = float(value)
     return overrides
+
+
+def _boolean(where: str, table: dict, key: str) -> bool:
+    value = table.get(key, False)
+    if not isinstance(value, bool):
+        raise SitesFileError(f"{where}: {key} must be true or false")
+    return value
 
 
 def _string_list(where: str, table: dict, key: str) -> list[str]:

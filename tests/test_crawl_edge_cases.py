@@ -68,8 +68,8 @@ def edge_site(tmp_path: Path) -> Path:
 
 
 def test_broken_missing_and_redirected_pages(edge_site: Path, tmp_path: Path):
-    """Good articles are archived once under their final URL; a missing page is logged in
-    crawl_errors; nothing off-site or non-HTML is fetched."""
+    """Good articles are archived once under their final URL; a page with no article text
+    and a missing page are logged in crawl_errors; nothing off-site or non-HTML is fetched."""
     with serve_site(edge_site) as server:
         home = edge_site / "index.html"
         home.write_text(home.read_text().replace("{port}", str(server.server_address[1])))
@@ -83,18 +83,19 @@ def test_broken_missing_and_redirected_pages(edge_site: Path, tmp_path: Path):
         (base + "2024/05/03/quay-lights-restored/", "Quay lights restored"),
     ]
     assert rows(db, "SELECT url, kind, status FROM crawl_errors ORDER BY url") == [
+        (base + "2024/05/02/broken-article-page/", "extraction", 200),
         (base + "2024/05/04/missing-article-page/", "http", 404),
     ]
-    # A page that declares itself an article but holds no article text is not one: it is
-    # remembered as "other" (and not fetched again), the missing page as "gone".
+    # Both are remembered, so that a scheduled run does not fetch them again: the page
+    # with no article text as "rejected", the missing page as "gone".
     assert rows(
         db, "SELECT url, kind, status FROM fetched_urls WHERE kind != 'article' ORDER BY url"
     ) == [
         (base, "listing", 200),
-        (base + "2024/05/02/broken-article-page/", "other", 200),
+        (base + "2024/05/02/broken-article-page/", "rejected", 200),
         (base + "2024/05/04/missing-article-page/", "gone", 404),
     ]
-    assert rows(db, "SELECT status, articles_new, errors FROM crawl_runs") == [("ok", 2, 1)]
+    assert rows(db, "SELECT status, articles_new, errors FROM crawl_runs") == [("ok", 2, 2)]
     assert rows(db, "SELECT url, requested_url FROM pages WHERE url LIKE '%quay%'") == [
         (base + "2024/05/03/quay-lights-restored/", base + "2024/05/03/quay-lights-restored")
     ]

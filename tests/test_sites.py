@@ -143,6 +143,10 @@ def test_no_sites_tables(tmp_path, text):
             'start_urls = ["http://127.0.0.1:8765/"]\nallowed_paths = "/news/"\n',
             "allowed_paths must be a list of strings",
         ),
+        (
+            'start_urls = ["http://127.0.0.1:8765/"]\nfollow_article_links = "yes"\n',
+            "follow_article_links must be true or false",
+        ),
     ],
     ids=[
         "unknown-key",
@@ -157,6 +161,7 @@ def test_no_sites_tables(tmp_path, text):
         "bad-css",
         "relative-allowed-path",
         "allowed-paths-string",
+        "follow-not-boolean",
     ],
 )
 def test_site_errors_name_file_and_site(tmp_path, table, message):
@@ -215,3 +220,15 @@ def test_site_from_urls_errors(urls):
     """No URL, or any URL that cannot be crawled, is an InvalidURL."""
     with pytest.raises(InvalidURL):
         site_from_urls(urls)
+
+
+def test_follow_article_links_is_read(tmp_path):
+    """`follow_article_links = true` lets a site's article pages lead on; off by default."""
+    path = write(
+        tmp_path,
+        '[sites.blog]\nstart_urls = ["http://127.0.0.1:8765/"]\nfollow_article_links = true\n'
+        '[sites.news]\nstart_urls = ["http://127.0.0.1:8766/"]\n',
+    )
+    blog, news = load_sites(path)
+    assert blog.follow_article_links is True
+    assert news.follow_article_links is False

@@ -153,7 +153,9 @@ class NewsSpider(scrapy.Spider):
         """Create the spider, taking `--max-articles` from `NEWS_MAX_ARTICLES` if not given."""
         kwargs.setdefault("max_articles", crawler.settings.getint("NEWS_MAX_ARTICLES"))
         spider = super().from_crawler(crawler, *args, **kwargs)
-        spider.follow_article_links = crawler.settings.getbool("NEWS_FOLLOW_ARTICLE_LINKS")
+        spider.follow_article_links = spider.site.follow_article_links or crawler.settings.getbool(
+            "NEWS_FOLLOW_ARTICLE_LINKS"
+        )
         spider.barren_limit = crawler.settings.getint("NEWS_BARREN_LISTINGS")
         return spider
 
