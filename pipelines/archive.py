@@ -602,7 +602,10 @@ class Archive:
             "INSERT INTO fetched_urls (site, url, url_key, kind, status, template, article_id,"
             " first_fetched, last_fetched, etag, http_last_modified, crawl_run_id)"
             " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (site, url) DO UPDATE SET"
-            " kind = excluded.kind, status = excluded.status,"
+            # An archived article's own URL stays "article" when it comes again as a
+            # duplicate of itself (a start URL, a revisit).
+            " kind = CASE WHEN kind = 'article' AND excluded.kind = 'duplicate' THEN kind"
+            " ELSE excluded.kind END, status = excluded.status,"
             " template = coalesce(excluded.template, template),"
             " article_id = coalesce(excluded.article_id, article_id),"
             " last_fetched = excluded.last_fetched, etag = excluded.etag,"

@@ -540,3 +540,21 @@ def test_record_error_adds_row(tmp_path):
             "found_via": None,
         },
     ]
+
+
+def test_known_pages_skip_non_articles_but_never_an_archived_article(tmp_path):
+    """`known_pages` lists the fetched pages that were no article, by url_key; an article's
+    own URL fetched again as a duplicate of itself stays an article (it is revisited)."""
+    with closing(Archive.open(tmp_path / "archive.db")) as archive:
+        run_id = archive.start_run("coastline", [LISTING])
+        archive.store_article(make_page(), make_article(), run_id)
+        archive.record_fetch("coastline", URL, "duplicate", 200, run_id)
+        archive.record_fetch("coastline", "http://127.0.0.1:8765/about/", "other", 200, run_id)
+        archive.record_fetch("coastline", LISTING, "listing", 200, run_id)
+        assert archive.known_pages("coastline") == {
+            "http://127.0.0.1:8765/about": "other",
+            LISTING.rstrip("/"): "listing",
+        }
+        assert archive.db.execute(
+            "SELECT kind, template FROM fetched_urls WHERE url = ?", [URL]
+        ).fetchall() == [("article", "/{year}/{month}/{day}/{slug}/")]
