@@ -62,6 +62,7 @@ class IncrementalMiddleware:
         self.default_policy = RevisitPolicy.from_settings(crawler.settings)
         self.known: dict[str, dict[str, Any]] = {}  # archived articles, by url_key
         self.known_pages: dict[str, str] = {}  # url_key -> kind, of pages not archived
+        self.skipped_pages: set[str] = set()  # url_keys of known pages not fetched again
         self.early_stop = False
         self.since: datetime | None = None  # start of the last complete run
         self.policy = self.default_policy
@@ -127,9 +128,12 @@ class IncrementalMiddleware:
         URLs, listings, feeds and sitemaps are always read."""
         if request.dont_filter or request.meta.get("role") in ("feed", "sitemap", "robots"):
             return False
-        if self.known_pages.get(url_key(request.url)) not in SKIPPED_KINDS:
+        key = url_key(request.url)
+        if self.known_pages.get(key) not in SKIPPED_KINDS:
             return False
-        self.crawler.stats.inc_value("incremental/known_pages_skipped")
+        if key not in self.skipped_pages:  # counted once per page, however often linked
+            self.skipped_pages.add(key)
+            self.crawler.stats.inc_value("incremental/known_pages_skipped")
         return True
 
     def _unchanged_sitemap(self, request: scrapy.Request) -> bool:

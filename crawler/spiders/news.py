@@ -215,12 +215,13 @@ class NewsSpider(scrapy.Spider):
         if kind is PageKind.ARTICLE:  # NEWS_FOLLOW_ARTICLE_LINKS: the site allows it
             yield from links.articles + links.listings
             return
-        # A page that links to fewer than two stories is no listing (a service, product
-        # or error page): its own links are not followed, except from a start URL.
-        listing = links.teasers >= 2
-        yield self._visit(response, LISTING if listing else OTHER)
+        # A page that links to no story is no listing (a service, product or error page):
+        # it is not fetched again on later runs. One that links to fewer than two does
+        # not lead anywhere worth following: its other links are not followed, except
+        # from a start URL.
+        yield self._visit(response, LISTING if links.teasers >= 1 else OTHER)
         yield from links.articles
-        if not listing and not response.meta.get("start"):
+        if links.teasers < 2 and not response.meta.get("start"):
             self.crawler.stats.inc_value("news/pages_not_followed")
             return
         if not links.new_articles and self._barren(response.url):
@@ -426,8 +427,9 @@ class NewsSpider(scrapy.Spider):
                 headlines.add(url_key(url))
             in_scope = self._in_listing_scope(url)
             if self._looks_like_article(url):
-                if url in main_links:
-                    links.articles.append(self._request(url, response.url, "article"))
+                if url in main_links:  # followed on if it is a listing in scope after all
+                    request = self._request(url, response.url, "article", expand=in_scope)
+                    links.articles.append(request)
             elif in_scope:
                 role = "pagination" if url in pages else "listing"
                 links.listings.append(self._request(url, response.url, role))
