@@ -6,12 +6,18 @@ in benchmarks and in tests::
     article = extract_article(html_bytes, "https://example.com/2024/01/02/story/")
 
 Steps: read the page's metadata, prune boilerplate containers, let trafilatura find the
-main text, then drop leftover promo and comment lines.
+main text, then drop leftover promo and comment lines, and script, style or JSON text.
+
+Never worse than trafilatura underneath: when pruning or the line rules may have taken the
+story (no article text left, or as much story-like text removed as kept), trafilatura's
+own text of the unpruned page, line-cleaned alike, is worked out too, and used when the
+cleaned text has no article or under `MIN_KEPT_SHARE` of its words.
 """
 
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Iterator, Mapping
 from copy import deepcopy
 from dataclasses import dataclass, field
@@ -23,7 +29,7 @@ from trafilatura.metadata import extract_metadata
 from trafilatura.utils import load_html
 
 from crawler.structured_data import meta_values
-from pipelines.line_rules import clean_lines
+from pipelines.line_rules import clean_lines, is_code_line
 from pipelines.metadata import page_metadata
 from pipelines.pruning import prune_boilerplate
 from pipelines.standfirst import find_standfirst
@@ -35,11 +41,23 @@ __all__ = ["EXTRACTOR_VERSION", "ExtractedArticle", "SiteProfile", "extract_arti
 logger = logging.getLogger(__name__)
 
 # Bump when pruning, line rules or metadata rules change what extraction produces.
-CLEANING_VERSION = "3"
+CLEANING_VERSION = "4"
 EXTRACTOR_VERSION = f"trafilatura-{trafilatura.__version__}+newsarchive-{CLEANING_VERSION}"
-# An article has at least one sentence-long paragraph; menus and link lists do not (words
-# as `count_words` counts them, so in Japanese or Thai too).
+# An article has at least one sentence-long paragraph (words as `count_words` counts them,
+# so in Japanese or Thai too) with a sentence end in it; menus and link lists do not.
 MIN_PARAGRAPH_WORDS = 8
+# When the cleaned text keeps less than this share of the words of trafilatura's own text
+# of the unpruned page (line-cleaned alike), pruning or cleaning took the story: the own
+# text is used instead.
+MIN_KEPT_SHARE = 0.5
+# Thai, Lao and Khmer end sentences with a space, not a mark: any of their text counts.
+_SENTENCE_END_RE = re.compile(
+    r"[.!?…。！？।؟။։][\"'”’»)\]]*(\s|$)|[。！？]|[\u0e00-\u0eff\u1780-\u17ff]"
+)
+# A standfirst is a lead paragraph; a "description" longer than this is the story itself.
+MAX_STANDFIRST_WORDS = 120
+# A `p` with this many characters (not spaces) is a sentence long, in any script.
+_MIN_PROSE_CHARS = 40
 
 
 @dataclass(frozen=True)
@@ -81,21 +99,93 @@ def extract_article(
     metadata = page_metadata(tree, url, TrafilaturaMetadata(tree, url))
     headlines = (*((metadata["title"],) if metadata["title"] else ()), *headline_variants(tree))
     standfirst = find_standfirst(tree, _descriptions(tree, metadata["description"]))
+    shown_code = _shown_code(tree)
+    prose_before = _prose_chars(tree)
     prune_boilerplate(tree, (profile or SiteProfile()).boilerplate_selectors)
-    document = trafilatura.bare_extraction(
-        tree, url=url, with_metadata=False, include_comments=False, include_tables=True
-    )
-    if document is None or not document.text:
-        logger.info("No article text found at %s", url)
-        return None
-    paragraphs = clean_lines(document.text.split("\n"), headlines)
-    if not any(count_words(p) >= MIN_PARAGRAPH_WORDS for p in paragraphs):
+    pruned_out = _main_text(tree, url)
+    paragraphs = _clean(pruned_out, headlines, shown_code)
+    if _needs_unpruned_check(paragraphs, pruned_out, prose_before - _prose_chars(tree)):
+        own = _clean(_main_text(load_html(html), url), headlines, shown_code)
+        if _is_article_text(own) and (
+            not _is_article_text(paragraphs)
+            or count_words(" ".join(paragraphs)) < MIN_KEPT_SHARE * count_words(" ".join(own))
+        ):
+            logger.info("Pruning or cleaning lost the story at %s: trafilatura's own text", url)
+            paragraphs = own
+    if not _is_article_text(paragraphs):
         logger.info("No article paragraph found at %s (menus or boilerplate only)", url)
         return None
-    if standfirst and not _contains(paragraphs, standfirst):
+    if standfirst and _fits_as_standfirst(standfirst, paragraphs):
         paragraphs.insert(0, standfirst)
     text = "\n\n".join(paragraphs)
     return ExtractedArticle(url=url, text=text, word_count=count_words(text), **metadata)
+
+
+def _main_text(tree: HtmlElement | None, url: str) -> str:
+    """trafilatura's main text of `tree` ("" if it finds none)."""
+    if tree is None:
+        return ""
+    document = trafilatura.bare_extraction(
+        tree, url=url, with_metadata=False, include_comments=False, include_tables=True
+    )
+    return (document.text or "") if document is not None else ""
+
+
+def _clean(text: str, headlines: tuple[str, ...], shown_code: str) -> list[str]:
+    """The paragraphs of an extracted text after the line rules, without script, style or
+    data text (code the page shows as code, in `pre` or `code`, is kept)."""
+    return [
+        paragraph
+        for paragraph in clean_lines(text.split("\n"), headlines)
+        if not (is_code_line(paragraph) and _squeeze(paragraph) not in shown_code)
+    ]
+
+
+def _is_article_text(paragraphs: list[str]) -> bool:
+    """An article has at least one sentence-long paragraph with a sentence in it (a
+    sentence end: full stop, question or exclamation mark); menus and link lists, even
+    of teaser headlines each a sentence long, do not."""
+    return any(
+        count_words(p) >= MIN_PARAGRAPH_WORDS and _SENTENCE_END_RE.search(p) for p in paragraphs
+    )
+
+
+def _needs_unpruned_check(paragraphs: list[str], extracted: str, pruned_prose: int) -> bool:
+    """True when the story may have been lost on the way: no article text is left, or
+    pruning removed (`pruned_prose`), or the line rules dropped, as much story-like text
+    as was kept (in characters).
+    Otherwise the cleaned text cannot be under `MIN_KEPT_SHARE` of trafilatura's own."""
+    if not _is_article_text(paragraphs):
+        return True
+    kept = _chars("".join(paragraphs))
+    dropped_by_lines = _chars(extracted) - kept
+    return max(pruned_prose, dropped_by_lines) >= kept * (1 / MIN_KEPT_SHARE - 1)
+
+
+def _prose_chars(tree: HtmlElement) -> int:
+    """Characters (not spaces) in the tree's paragraphs (`p` elements) of a sentence's
+    length: a cheap measure, in any script, of the story-like text pruning may remove."""
+    lengths = (_chars(paragraph.text_content()) for paragraph in tree.iter("p"))
+    return sum(length for length in lengths if length >= _MIN_PROSE_CHARS)
+
+
+def _chars(text: str) -> int:
+    return len(text) - sum(map(text.count, (" ", "\n", "\t", "\xa0")))
+
+
+def _shown_code(tree: HtmlElement) -> str:
+    """The text the page shows as code (`pre` and `code` elements), whitespace squeezed."""
+    return " \n ".join(_squeeze(el.text_content()) for el in tree.iter("pre", "code"))
+
+
+def _squeeze(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _fits_as_standfirst(standfirst: str, paragraphs: list[str]) -> bool:
+    """True if `standfirst` is a lead the text lacks: not already in it, and a paragraph,
+    not the whole story run together (as on pages whose description is the full text)."""
+    return count_words(standfirst) <= MAX_STANDFIRST_WORDS and not _contains(paragraphs, standfirst)
 
 
 def _descriptions(tree: HtmlElement, description: str | None) -> list[str]:

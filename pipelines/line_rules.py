@@ -166,3 +166,61 @@ def _is_headline(line: str, headlines: tuple[str, ...]) -> bool:
         if key.endswith(headline_key) and extra_words <= _MAX_KICKER_WORDS:
             return True
     return False
+
+
+# Script, style and data text: what a page's JavaScript, CSS or JSON reads like when an
+# extractor takes it for prose (`document.write(...)` tooltips, inline config objects,
+# style rules, JSON-LD). Code characters are those prose seldom uses. Strong idioms are
+# those of page scripts and style sheets, which prose does not write; weak ones
+# (`&&`, `if (`) occur in prose too ("Rock && Roll") and count only in numbers.
+_CODE_CHARS = frozenset("{}();=<>[]$\\|&+*")
+_STRONG_CODE_RE = re.compile(
+    r"\bfunction\s*[\w$]*\s*\(|\b(var|let|const)\s+[\w$]+\s*=|"
+    r"\b(document|window|navigator)\.[a-zA-Z]\w*|\bjQuery\b|\$\(|\)\s*=>|"
+    r"\.(push|addEventListener|getElementById|querySelector(All)?|innerHTML|createElement|"
+    r"setAttribute|appendChild)\b|"
+    r"@media\b|@font-face\b|@import\b|!important\b|"
+    r"[#.]?[\w-]+\s*\{\s*[\w-]+\s*:[^;{}]*;|\b[a-z-]+\s*:\s*[^;{}:]{1,40};\s*[a-z-]+\s*:"
+)
+_WEAK_CODE_RE = re.compile(
+    r"=>|\breturn\b(?=[^.!?]*;\s*$)|\bnew\s+[A-Z]\w*\(|\btypeof\b|===|!==|&&|\|\||"
+    r"\bif\s*\(|;\s*$|[{}]\s*$|^\s*[{}]"
+)
+# A line of these characters only, with one of the first, is what is left of code.
+_CODE_PUNCTUATION = frozenset("{}();=")
+_CODE_LEFTOVER = _CODE_CHARS | frozenset(",;:.'\" ")
+_JSON_START = ("{", "[")
+_JSON_END = ("}", "]", "};", "];")
+_JSON_KEY_RE = re.compile(r'"[\w@$ -]{1,40}"\s*:')
+_MIN_JSON_KEYS = 2
+# A line with a strong idiom and this share of code characters is code, and so is a line
+# with this many idioms of either kind and half that share.
+_MIN_CODE_SHARE = 0.06
+_MANY_CODE_IDIOMS = 4
+_MIN_CODE_CHARS = 12
+
+
+def is_code_line(line: str) -> bool:
+    """True if `line` is JavaScript, CSS or JSON rather than text for a reader."""
+    stripped = line.strip().removeprefix("- ").strip()
+    if set(stripped) & _CODE_PUNCTUATION and set(stripped) <= _CODE_LEFTOVER:
+        return True  # "});", "}", "];" left between code lines
+    if len(stripped) < _MIN_CODE_CHARS:
+        return False
+    if (
+        stripped.startswith(_JSON_START)
+        and stripped.endswith(_JSON_END)
+        and len(_JSON_KEY_RE.findall(stripped)) >= _MIN_JSON_KEYS
+    ):
+        return True
+    strong = len(_STRONG_CODE_RE.findall(stripped))
+    idioms = strong + len(_WEAK_CODE_RE.findall(stripped))
+    if not strong and idioms < _MANY_CODE_IDIOMS:
+        return False
+    visible = [c for c in stripped if not c.isspace()]
+    share = sum(c in _CODE_CHARS for c in visible) / len(visible)
+    if strong and share >= _MIN_CODE_SHARE:
+        return True
+    # Many idioms, and code characters at least at half the rate: a long line of prose
+    # ("returns", "if (") has few.
+    return idioms >= _MANY_CODE_IDIOMS and share >= _MIN_CODE_SHARE / 2
