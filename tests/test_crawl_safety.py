@@ -270,20 +270,29 @@ def test_robots_txt_obeyed_on_every_host(tmp_path: Path):
     }
 
 
+def stuck_site(
+    tmp_path: Path, site: Path, server: SiteServer, silent_port: int
+) -> tuple[str, Path]:
+    """A home page linking to the article and to a story on the silent server, which the
+    sites file makes a host of the site: (the stuck story's URL, the sites file)."""
+    stuck = f"http://127.0.0.1:{silent_port}/2024/05/06/stuck-story/"
+    write(site, "/", home_html([ARTICLE, stuck]))
+    sites = tmp_path / "sites.toml"
+    sites.write_text(
+        f'[sites.harbour]\nstart_urls = ["{server.base_url}"]\n'
+        f'extra_hosts = ["127.0.0.1:{silent_port}"]\n',
+        encoding="utf-8",
+    )
+    return stuck, sites
+
+
 def test_server_that_never_answers_times_out(tmp_path: Path):
     """A page links to a host of the site that accepts connections and never answers:
     the crawl ends soon after its download timeout, with a `timeout` error for it."""
     site = tmp_path / "site"
     write(site, ARTICLE, article_html("Ferry berth approved"))
     with serve_site(site) as server, silent_server() as (silent_port, accepted):
-        stuck = f"http://127.0.0.1:{silent_port}/2024/05/06/stuck-story/"
-        write(site, "/", home_html([ARTICLE, stuck]))
-        sites = tmp_path / "sites.toml"
-        sites.write_text(
-            f'[sites.harbour]\nstart_urls = ["{server.base_url}"]\n'
-            f'extra_hosts = ["127.0.0.1:{silent_port}"]\n',
-            encoding="utf-8",
-        )
+        stuck, sites = stuck_site(tmp_path, site, server, silent_port)
         db = tmp_path / "a.db"
         started = time.monotonic()
         result = run_cli(
@@ -307,14 +316,7 @@ def test_stop_signal_ends_a_crawl_held_by_a_silent_server(tmp_path: Path):
     site = tmp_path / "site"
     write(site, ARTICLE, article_html("Ferry berth approved"))
     with serve_site(site) as server, silent_server() as (silent_port, accepted):
-        stuck = f"http://127.0.0.1:{silent_port}/2024/05/06/stuck-story/"
-        write(site, "/", home_html([ARTICLE, stuck]))
-        sites = tmp_path / "sites.toml"
-        sites.write_text(
-            f'[sites.harbour]\nstart_urls = ["{server.base_url}"]\n'
-            f'extra_hosts = ["127.0.0.1:{silent_port}"]\n',
-            encoding="utf-8",
-        )
+        _, sites = stuck_site(tmp_path, site, server, silent_port)
         db = tmp_path / "a.db"
         process = subprocess.Popen(
             [
