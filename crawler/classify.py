@@ -204,24 +204,10 @@ class PageKind(enum.StrEnum):
 # URL heuristics (link following) ----------------------------------------------------
 
 
-def is_listing_url(url: str) -> bool:
-    """True for URLs that are home, section, tag, author, search or pagination pages.
-
-    The crawler uses this for link following only: a page is never classified by it."""
-    path = path_of(url)
-    if path == "/" and not _POST_ID_QUERY_RE.search(url):
-        return True
-    return bool(_LISTING_PATH_RE.search(path) or _PAGINATION_RE.search(url))
-
-
-def looks_like_article_url(url: str, article_url_pattern: re.Pattern[str] | None = None) -> bool:
-    """A guess from the URL alone: a dated path, a numeric or opaque id, or a long slug.
-
-    With `article_url_pattern` only the pattern decides. Pagination never looks like an
-    article; a listing word (archive, page, topics, ...) does not spoil a path that has a
-    date or an id."""
-    if article_url_pattern is not None:
-        return bool(article_url_pattern.search(url))
+def looks_like_article_url(url: str) -> bool:
+    """A guess from the URL alone, for link following: a dated path, a numeric or opaque
+    id, or a long slug. Pagination never looks like an article; a listing word (archive,
+    page, topics, ...) does not spoil a path that has a date or an id."""
     path = path_of(url)
     if path == "/" and not _POST_ID_QUERY_RE.search(url):
         return False

@@ -25,6 +25,7 @@ import math
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 from urllib.parse import parse_qsl, urlsplit
 
 __all__ = ["ShapeBook", "ShapeCounts", "coarse_template", "url_template"]
@@ -43,8 +44,10 @@ LISTING = "listing"
 OTHER = "other"
 
 
+@lru_cache(maxsize=65536)
 def url_template(url: str) -> str:
-    """The shape of `url`: its path and query with the varying parts named by kind."""
+    """The shape of `url`: its path and query with the varying parts named by kind
+    (cached: a crawl asks it several times for each link it weighs)."""
     parts = urlsplit(url)
     segments = parts.path.split("/")
     shaped = []

@@ -581,7 +581,8 @@ class Archive:
         template: str | None = None,
     ) -> None:
         """Remember that `url` of `site` was fetched and turned out to be `kind`
-        ("listing", "other", "feed", "sitemap", "rejected", "duplicate", "error")."""
+        ("listing", "other", "duplicate", "rejected" or "gone"; "article" rows are
+        written by `store_article`)."""
         with self.db.atomic():
             self._record_fetch(site, url, kind, status, run_id, template=template)
 
@@ -629,7 +630,7 @@ class Archive:
 
     def known_pages(self, site: str) -> dict[str, str]:
         """What each URL of `site` fetched before and not archived turned out to be, by
-        `url_key`: "listing", "other", "rejected", "duplicate", "feed", "sitemap"."""
+        `url_key`: "listing", "other", "duplicate", "rejected" or "gone"."""
         rows = self.db.execute(
             "SELECT url_key, kind FROM fetched_urls WHERE site = ? AND kind != 'article'",
             [site],

@@ -44,9 +44,8 @@ class StorePipeline:
     def open_spider(self) -> None:
         """Open the archive and start the run's `crawl_runs` row."""
         self.archive = Archive.open(self.db_path)
-        spider = self.crawler.spider
-        site = getattr(spider, "site", None)
-        name = site.name if site else spider.name
+        site = getattr(self.crawler.spider, "site", None)
+        name = self._site_name()
         stale = self.archive.close_stale_runs(name)
         if stale:
             logger.warning("%s earlier run(s) of %s had been killed; resuming", stale, name)
@@ -116,8 +115,7 @@ class StorePipeline:
             bytes_received=stats.get_value("downloader/response_bytes", 0),
             requests=stats.get_value("downloader/request_count", 0),
             known_pages_skipped=stats.get_value("incremental/known_pages_skipped", 0),
-            duplicates=stats.get_value("news/duplicates", 0)
-            + stats.get_value("archive/articles_duplicate", 0),
+            duplicates=stats.get_value("news/duplicates", 0),
             errors_by_kind=self.archive.errors_by_kind(self.run_id),
         )
 

@@ -1,7 +1,6 @@
 """Tests for page classification, structured data reading and URL handling."""
 
 import json
-import re
 
 import lxml.html
 import pytest
@@ -10,7 +9,6 @@ from crawler.classify import (
     PageKind,
     article_score,
     classify_page,
-    is_listing_url,
     looks_like_article_url,
 )
 from crawler.structured_data import jsonld_article, jsonld_objects, meta_value, meta_values
@@ -379,31 +377,6 @@ def test_looks_like_article_url(url, expected):
     assert looks_like_article_url(url) is expected
 
 
-def test_looks_like_article_url_uses_site_pattern_only():
-    """With a site pattern, only the pattern decides."""
-    pattern = re.compile(r"/stories/\d+$")
-    assert looks_like_article_url(f"{BASE}/stories/42", pattern) is True
-    assert looks_like_article_url(f"{BASE}/2024/03/18/library-hours-extended/", pattern) is False
-
-
-@pytest.mark.parametrize(
-    ("url", "expected"),
-    [
-        (f"{BASE}/", True),
-        (f"{BASE}/search/?q=library", True),
-        (f"{BASE}/local/?page=2", True),
-        (f"{BASE}/local/?paged=3", True),
-        (f"{BASE}/feed/", True),
-        (f"{BASE}/local/library-hours/", False),
-        (f"{BASE}/2024/03/18/library-hours-extended/", False),
-        (f"{BASE}/pages-of-history-return-to-the-library/", False),
-    ],
-)
-def test_is_listing_url(url, expected):
-    """Home, search, feed and paginated URLs are listing URLs; story URLs are not."""
-    assert is_listing_url(url) is expected
-
-
 # Structured data ---------------------------------------------------------------------
 
 
@@ -530,14 +503,13 @@ def test_netloc_and_path_of():
 
 
 @pytest.mark.parametrize(
-    ("url", "listing", "article_like"),
+    ("url", "article_like"),
     [
-        ("http://127.0.0.1:8765/?p=123", False, True),
-        ("http://127.0.0.1:8765/", True, False),
-        ("http://127.0.0.1:8765/?paged=2", True, False),
+        ("http://127.0.0.1:8765/?p=123", True),
+        ("http://127.0.0.1:8765/", False),
+        ("http://127.0.0.1:8765/?paged=2", False),
     ],
 )
-def test_wordpress_plain_permalinks(url, listing, article_like):
+def test_wordpress_plain_permalinks(url, article_like):
     """WordPress' `?p=ID` post URLs are articles; the bare home page and `?paged=N` are not."""
-    assert is_listing_url(url) is listing
     assert looks_like_article_url(url) is article_like

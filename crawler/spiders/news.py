@@ -254,15 +254,19 @@ class NewsSpider(scrapy.Spider):
             self.taxonomy_keys.add(url_key(response.urljoin(href.strip())))
 
     def _visit(self, response: Response, kind: str) -> PageVisit:
-        """What a fetched page that is not archived turned out to be, for the archive."""
-        if kind != "duplicate":
-            self.shapes.observe(response.url, kind)
+        """What a fetched page that is not archived turned out to be, for the archive
+        (and, unless it is a second URL of a story, for the site's URL shapes)."""
+        template = (
+            url_template(response.url)
+            if kind == "duplicate"
+            else self.shapes.observe(response.url, kind)
+        )
         return PageVisit(
             url=normalize_url(response.url),
             site=self.site.name,
             kind=kind,
             status=response.status,
-            template=url_template(response.url),
+            template=template,
         )
 
     def parse_feed(self, response: Response, found_via: str) -> Iterator[scrapy.Request]:
@@ -380,14 +384,15 @@ class NewsSpider(scrapy.Spider):
         """The page's `<link rel="canonical">`, normalised, when it names another page of
         this site that is not a listing root (some sites point every page at the home
         page)."""
-        for href in tree.xpath(_CANONICAL_HREF):
-            url = normalize_url(response.urljoin(href.strip()))
-            if not is_fetchable(url) or netloc(url) not in self.site.hosts:
-                return None
-            if path_of(url) == "/" or url in self.site.start_urls:
-                return None
-            return url
-        return None
+        hrefs = tree.xpath(_CANONICAL_HREF)
+        if not hrefs:
+            return None
+        url = normalize_url(response.urljoin(hrefs[0].strip()))
+        if not is_fetchable(url) or netloc(url) not in self.site.hosts:
+            return None
+        if path_of(url) == "/" or url in self.site.start_urls:
+            return None
+        return url
 
     def _wall(self, response: TextResponse, reason: str, found_via: str) -> CrawlError:
         self.crawler.stats.inc_value("news/walls")
