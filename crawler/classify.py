@@ -155,8 +155,22 @@ _READING_TIME_RE = re.compile(  # on lower-cased text
     r"|(lesezeit|reading time|temps de lecture|tiempo de lectura)\s*:?\s*\d"
 )
 # First person plural: a business speaking of itself.
-_WE_RE = re.compile(
-    r"\b(we|our|us|ours|wir|unser|unsere|nous|notre|nos|nosotros|nuestro|nuestra)\b"
+_WE_WORDS = frozenset(
+    [
+        "we",
+        "our",
+        "us",
+        "ours",
+        "wir",
+        "unser",
+        "unsere",
+        "nous",
+        "notre",
+        "nos",
+        "nosotros",
+        "nuestro",
+        "nuestra",
+    ]
 )
 _WORD_RE = re.compile(r"\w+")
 # Links to the rest of a post, one per teaser.
@@ -639,9 +653,9 @@ def _words_sample(text: TextStats) -> str:
 def we_share(text: TextStats) -> float:
     """Share of the words that are "we", "our", "us" (and their kin in de, fr, es): a
     business describing itself, as service pages do, more than articles."""
-    sample = _words_sample(text)
-    words = len(_WORD_RE.findall(sample))
-    return 100 * len(_WE_RE.findall(sample)) / words if words >= 50 else 0.0
+    words = _WORD_RE.findall(_words_sample(text))
+    we = sum(1 for word in words if word in _WE_WORDS)
+    return 100 * we / len(words) if len(words) >= 50 else 0.0
 
 
 def headline_shape(tree: HtmlElement) -> float:

@@ -22,6 +22,7 @@ import click
 from rich.console import Console
 
 from crawler.explore import LOOPBACK, PUBLIC, free_port, serve_archive
+from crawler.overrides import BadSetting, parse_overrides, unknown_settings
 from crawler.progress import LiveProgress, summary_lines, summary_table
 from crawler.runner import RunReport, crawl_settings, run_crawls
 from crawler.schedule import crontab_line, parse_interval, systemd_units
@@ -85,7 +86,8 @@ def cli() -> None:
     "overrides",
     multiple=True,
     metavar="NAME=VALUE",
-    help="Override a Scrapy setting, as `scrapy crawl -s` does (repeatable).",
+    help="Override a Scrapy setting, as `scrapy crawl -s` does (repeatable); values are "
+    "checked before the crawl starts, and -s ARCHIVE_DB=PATH is --db PATH.",
 )
 @click.option(
     "--no-throttle", is_flag=True, help="Crawl at full speed: only for servers you run yourself."
@@ -121,7 +123,9 @@ def crawl(
         newsarchive crawl http://127.0.0.1:8000/ -s AUTOTHROTTLE_ENABLED=False
     """
     sites = _sites_to_crawl(urls, sites_file, site_names)
-    settings = {**(LOCAL_SERVER_SETTINGS if no_throttle else {}), **_parse_overrides(overrides)}
+    parsed = _parse_overrides(overrides)
+    db = _archive_path(db, parsed.pop("ARCHIVE_DB", None))
+    settings = {**(LOCAL_SERVER_SETTINGS if no_throttle else {}), **parsed}
     if backfill:
         settings["NEWS_BACKFILL"] = "True"
     show_progress = not quiet and not verbose and sys.stderr.isatty()
@@ -263,13 +267,27 @@ def _sites_to_crawl(
 
 
 def _parse_overrides(pairs: tuple[str, ...]) -> dict[str, str]:
-    overrides = {}
-    for pair in pairs:
-        name, sep, value = pair.partition("=")
-        if not sep or not name.strip():
-            raise BadInput(f"-s expects NAME=VALUE, got {pair!r}")
-        overrides[name.strip()] = value
+    """The `-s NAME=VALUE` overrides, each value checked against its setting's type (exit 2
+    for a bad one); a name neither Scrapy nor newsarchive knows is a warning."""
+    try:
+        overrides = parse_overrides(pairs)
+    except BadSetting as error:
+        raise BadInput(str(error)) from error
+    for name in unknown_settings(overrides):
+        click.echo(f"Warning: -s {name}: no such setting in Scrapy or newsarchive", err=True)
     return overrides
+
+
+def _archive_path(db: Path, archive_db: str | None) -> Path:
+    """The archive to crawl into: `--db`, or `-s ARCHIVE_DB=PATH` (the same thing, for
+    those used to `scrapy crawl`); both, naming different files, is an error (exit 2)."""
+    if archive_db is None:
+        return db
+    given = Path(archive_db)
+    source = click.get_current_context().get_parameter_source("db")
+    if source is click.core.ParameterSource.DEFAULT or given.resolve() == db.resolve():
+        return given
+    raise BadInput(f"-s ARCHIVE_DB={archive_db}: another archive than --db {db}; give one of them")
 
 
 def _crawl(
@@ -341,7 +359,7 @@ def _print_summary(reports: list[RunReport], as_table: bool) -> None:
 
 
 def _exit_for(reports: list[RunReport]) -> None:
-    if any(report.status in ("failed", "interrupted") for report in reports):
+    if any(report.status not in ("ok", "warning") for report in reports):  # failed, interrupted
         sys.exit(EXIT_RUN_FAILED)
     if any(report.status == "warning" for report in reports):
         sys.exit(EXIT_RUN_WARNING)
@@ -379,6 +397,7 @@ def reextract(db: Path, site: str | None, sites_file: Path | None) -> None:
     from rich.progress import track
 
     from pipelines.extraction import EXTRACTOR_VERSION, SiteProfile
+    from pipelines.extraction_pool import ExtractionPool
     from pipelines.reextract import reextract as run_reextract
     from pipelines.site_blocks import BlockLearner, LearningSettings
 
@@ -405,9 +424,13 @@ def reextract(db: Path, site: str | None, sites_file: Path | None) -> None:
         try:
             if site and not archive.article_keys(site):
                 raise BadInput(f"no articles of site {site!r} in {db}")
-            learning = LearningSettings.from_settings(crawl_settings(db))
-            learner = BlockLearner(archive, learning)
-            report = run_reextract(archive, learner, site, progress, profiles)
+            settings = crawl_settings(db)
+            learner = BlockLearner(archive, LearningSettings.from_settings(settings))
+            pool = ExtractionPool.from_settings(settings)
+            try:
+                report = run_reextract(archive, learner, site, progress, profiles, pool)
+            finally:
+                pool.close()
         finally:
             archive.close()
     click.echo(

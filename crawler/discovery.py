@@ -3,12 +3,15 @@ and telling pagination links apart from other listing links.
 
 Pure functions over response bodies and URLs; the spider decides what to request.
 Feeds are parsed with feedparser, sitemaps with Scrapy's own sitemap parser (the one
-`SitemapSpider` uses), which handles sitemap indexes and news sitemaps alike.
+`SitemapSpider` uses), which handles sitemap indexes and news sitemaps alike. A gzipped
+sitemap is unpacked with a size limit, as `SitemapSpider` does: a small `.xml.gz` can
+unpack to gigabytes.
 """
 
 from __future__ import annotations
 
 import re
+import struct
 import zlib
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -22,7 +25,9 @@ from scrapy.utils.gz import gunzip
 from scrapy.utils.sitemap import Sitemap, sitemap_urls_from_robots
 
 __all__ = [
+    "MAX_SITEMAP_BYTES",
     "DiscoveredURL",
+    "SitemapTooLarge",
     "feed_entries",
     "feed_links",
     "looks_like_feed",
@@ -31,14 +36,30 @@ __all__ = [
     "pagination_links",
     "sitemap_entries",
     "sitemaps_from_robots",
+    "unpack_sitemap",
 ]
 
 FEED_TYPES = ("application/rss+xml", "application/atom+xml", "application/feed+json")
 
+# A page number has at most this many digits: `?page=` followed by thousands of digits
+# is a trap (or a bug), not page 10^5000 of a listing.
+_MAX_PAGE_DIGITS = 6
 _PAGE_NUMBER_RES = (
-    re.compile(r"/page/(\d+)/?(?:[?#].*)?$", re.IGNORECASE),
-    re.compile(r"[?&](?:page|paged|pg)=(\d+)(?:&|#|$)", re.IGNORECASE),
+    re.compile(rf"/page/(\d{{1,{_MAX_PAGE_DIGITS}}})/?(?:[?#].*)?$", re.IGNORECASE),
+    re.compile(rf"[?&](?:page|paged|pg)=(\d{{1,{_MAX_PAGE_DIGITS}}})(?:&|#|$)", re.IGNORECASE),
 )
+
+# What a sitemap may unpack to when no smaller limit is given: the sitemaps protocol's
+# own maximum (50 MB uncompressed).
+MAX_SITEMAP_BYTES = 50 * 1024 * 1024
+
+
+class SitemapTooLarge(ValueError):
+    """A gzipped sitemap that unpacks to more than the size limit."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(f"gzipped sitemap unpacks to more than {limit} bytes")
+        self.limit = limit
 
 
 @dataclass(frozen=True)
@@ -57,7 +78,9 @@ def feed_links(tree: HtmlElement, base_url: str) -> list[str]:
         rel = (link.get("rel") or "").lower().split()
         kind = (link.get("type") or "").lower().strip()
         if "alternate" in rel and kind in FEED_TYPES:
-            links.append(urljoin(base_url, link.get("href").strip()))
+            url = _join(base_url, link.get("href"))
+            if url is not None:
+                links.append(url)
     return links
 
 
@@ -67,9 +90,23 @@ def looks_like_feed(body: bytes) -> bool:
     return b"<rss" in head or b"<feed" in head or b"<rdf:rdf" in head
 
 
+def unpack_sitemap(body: bytes, max_size: int = MAX_SITEMAP_BYTES) -> bytes:
+    """The XML of a sitemap body: the body itself, or what it unpacks to if gzipped (a
+    corrupt or truncated one unpacks to what was readable, or nothing). Raises
+    `SitemapTooLarge` once more than `max_size` bytes are unpacked (0: no limit)."""
+    if body[:2] != b"\x1f\x8b":
+        return body
+    try:
+        return gunzip(body, max_size=max_size)
+    except (OSError, EOFError, zlib.error, struct.error):  # corrupt: nothing readable
+        return b""
+    except ValueError as error:  # Scrapy's decompression limit
+        raise SitemapTooLarge(max_size) from error
+
+
 def looks_like_sitemap(body: bytes) -> bool:
     """True if the body (gzipped or not) is a sitemap or sitemap index."""
-    head = _ungzip(body)[:2048].lower()
+    head = unpack_sitemap(body)[:2048].lower()
     return b"<urlset" in head or b"<sitemapindex" in head
 
 
@@ -84,14 +121,17 @@ def feed_entries(body: bytes, base_url: str) -> list[DiscoveredURL]:
             continue
         # dict.get: feedparser's own get() maps "updated" to "published" with a warning.
         when = dict.get(entry, "updated_parsed") or dict.get(entry, "published_parsed")
-        entries.append(DiscoveredURL(urljoin(base_url, link), _iso(when)))
+        url = _join(base_url, link)
+        if url is not None:
+            entries.append(DiscoveredURL(url, _iso(when)))
     return entries
 
 
 def sitemap_entries(body: bytes, base_url: str) -> tuple[list[DiscoveredURL], list[DiscoveredURL]]:
     """The (page URLs, child sitemap URLs) of a sitemap or sitemap index, each with its
-    `lastmod`. A gzipped sitemap is unpacked first; a broken one yields what was readable."""
-    body = _ungzip(body)
+    `lastmod`. A gzipped sitemap is unpacked first (pass the XML of `unpack_sitemap` to
+    unpack it only once); a broken one yields what was readable."""
+    body = unpack_sitemap(body)
     pages: list[DiscoveredURL] = []
     children: list[DiscoveredURL] = []
     if not body.strip():
@@ -101,7 +141,10 @@ def sitemap_entries(body: bytes, base_url: str) -> tuple[list[DiscoveredURL], li
     except etree.XMLSyntaxError:
         return pages, children
     for entry in sitemap:
-        found = DiscoveredURL(urljoin(base_url, entry["loc"]), entry.get("lastmod") or None)
+        url = _join(base_url, entry["loc"])
+        if url is None:
+            continue
+        found = DiscoveredURL(url, entry.get("lastmod") or None)
         (children if sitemap.type == "sitemapindex" else pages).append(found)
     return pages, children
 
@@ -126,7 +169,9 @@ def pagination_links(tree: HtmlElement, base_url: str) -> set[str]:
     and "Load more" / "Older posts" / "Next page" links."""
     links = set()
     for anchor in tree.xpath("//a[@href] | //link[@href]"):
-        href = urljoin(base_url, anchor.get("href").strip())
+        href = _join(base_url, anchor.get("href"))
+        if href is None:
+            continue
         rel = (anchor.get("rel") or "").lower().split()
         if (
             "next" in rel
@@ -156,13 +201,13 @@ _MORE_TEXT_RE = re.compile(
 )
 
 
-def _ungzip(body: bytes) -> bytes:
-    if body[:2] == b"\x1f\x8b":
-        try:
-            return gunzip(body)
-        except (OSError, EOFError, zlib.error):  # truncated or corrupt: nothing readable
-            return b""
-    return body
+def _join(base_url: str, href: str) -> str | None:
+    """`href` made absolute against `base_url`; None if it is no valid URL (a broken
+    IPv6 address): one bad link must not cost a page all its others."""
+    try:
+        return urljoin(base_url, href.strip())
+    except ValueError:
+        return None
 
 
 def _iso(when: struct_time | None) -> str | None:

@@ -81,7 +81,7 @@ class IncrementalMiddleware:
         if site is None:
             return
         self.policy = self.default_policy.with_overrides(site.revisit)
-        archive = Archive.open(self.crawler.settings.get("ARCHIVE_DB"))
+        archive = Archive.open(self.crawler.settings.get("ARCHIVE_DB"), for_reading=True)
         try:
             self.known = archive.known_articles(site.name)
             self.known_pages = archive.known_pages(site.name)

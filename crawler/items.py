@@ -61,6 +61,9 @@ class Article:
 
     page: ArticlePage
     extracted: ExtractedArticle
+    # The text blocks of the page (fingerprint -> text) for the site's block statistics,
+    # which the store stage writes with the article; None when learning is off.
+    blocks: dict[str, str] | None = None
 
 
 @dataclass

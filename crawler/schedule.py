@@ -74,6 +74,11 @@ WorkingDirectory={workdir}
 ExecStart={shlex.join(command)}
 # 75: another crawl of this archive was still running; not a failure.
 SuccessExitStatus=75
+# On `systemctl stop`, SIGTERM goes to the crawl alone, which stops its workers itself and
+# ends within about 10 s (downloads still under way are aborted after 5 s); it is killed
+# if it has not ended in 30 s (the default, 90 s, is longer than a stop ever needs).
+KillMode=mixed
+TimeoutStopSec=30
 """
     timer = f"""[Unit]
 Description=Run the newsarchive crawl on a schedule

@@ -16,8 +16,9 @@ its errback receives it) when
 It replaces Scrapy's `OffsiteMiddleware`, which ignores ports, lets subdomains and
 `dont_filter` requests through, and drops requests without calling their errback.
 
-`StopGuardMiddleware` keeps a stopping crawl from starting new downloads, so that a host
-that never answers cannot hold it for more than one download timeout.
+`StopGuardMiddleware` keeps a stopping crawl from starting new downloads, and turns the
+downloads that fail while it stops (those `crawler.extensions.StopDeadlineExtension`
+aborts, for one) into ignored requests: neither errors of the site nor retried.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Request
 
-from crawler.urls import is_fetchable
+from crawler.urls import DEFAULT_PORTS, host_name, is_fetchable
 
 __all__ = [
     "OffsiteRequest",
@@ -44,8 +45,6 @@ __all__ = [
 logger = logging.getLogger(__name__)
 
 HostPort = tuple[str, int]
-
-_DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
 class OffsiteRequest(IgnoreRequest):
@@ -69,7 +68,7 @@ def host_port(url: str) -> HostPort | None:
     if not is_fetchable(url):
         return None
     parts = urlsplit(url.strip())
-    return _host(parts), parts.port or _DEFAULT_PORTS[parts.scheme]
+    return _host(parts), parts.port or DEFAULT_PORTS[parts.scheme]
 
 
 def site_host_ports(hosts: Iterable[str]) -> set[HostPort]:
@@ -84,7 +83,7 @@ def site_host_ports(hosts: Iterable[str]) -> set[HostPort]:
             continue
         if not parts.hostname:
             continue
-        ports = [port] if port else _DEFAULT_PORTS.values()
+        ports = [port] if port else DEFAULT_PORTS.values()
         allowed.update((_host(parts), port) for port in ports)
     return allowed
 
@@ -142,7 +141,9 @@ class StopGuardMiddleware:
     mean more downloads than one: the retries of its host's robots.txt, then its own.
     With a host that accepts connections and never answers, that held a stopping crawl
     for four download timeouts; with this guard, for at most the one download already
-    started (at most `DOWNLOAD_TIMEOUT`)."""
+    started, which `crawler.extensions.StopDeadlineExtension` aborts once the crawl has
+    been stopping for `STOP_GRACE_SECONDS`. A download that fails while the crawl stops
+    is an `IgnoreRequest` too (not retried, not an error of the site)."""
 
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
@@ -154,14 +155,24 @@ class StopGuardMiddleware:
 
     def process_request(self, request: Request) -> None:
         """Raise `IgnoreRequest` if the crawl is stopping, else let `request` through."""
-        engine = self.crawler.engine
-        if engine is not None and not engine.running:
+        if self._stopping():
             self.crawler.stats.inc_value("scope/filtered/stopping")
             raise IgnoreRequest("the crawl is stopping")
 
+    def process_exception(self, request: Request, exception: Exception) -> None:
+        """A download that failed while the crawl stops (aborted, most likely) is an
+        `IgnoreRequest`: no retry, no error row; other failures go on as usual."""
+        if self._stopping() and not isinstance(exception, IgnoreRequest):
+            self.crawler.stats.inc_value("scope/failed_while_stopping")
+            raise IgnoreRequest(f"the crawl is stopping ({type(exception).__name__})")
+
+    def _stopping(self) -> bool:
+        engine = self.crawler.engine
+        return engine is not None and not engine.running
+
 
 def _host(parts: SplitResult) -> str:
-    """The host name of split URL `parts` as compared: lower case, no trailing dot, an
-    IPv6 address in brackets."""
-    host = (parts.hostname or "").rstrip(".")
-    return f"[{host}]" if ":" in host else host
+    """The host name of split URL `parts` as compared (`crawler.urls.host_name`: lower
+    case, no trailing dot, punycode, an IPv6 address in brackets); a host that is not
+    valid stays as written, lower-cased, and so matches none of the site's."""
+    return host_name(parts.hostname or "") or (parts.hostname or "")

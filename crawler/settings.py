@@ -27,6 +27,9 @@ AUTOTHROTTLE_START_DELAY = 1.0
 AUTOTHROTTLE_MAX_DELAY = 30.0
 AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
 DOWNLOAD_TIMEOUT = 30
+# Resolves IPv6 hosts too (`http://[::1]:8080/`), which Scrapy's default resolver cannot;
+# it does not apply DNS_TIMEOUT.
+TWISTED_DNS_RESOLVER = "scrapy.resolver.CachingHostnameResolver"
 RETRY_TIMES = 2
 
 # Variants of one story's URL (trailing slash, AMP, index.html) are one request.
@@ -36,9 +39,15 @@ REQUEST_FINGERPRINTER_CLASS = "crawler.fingerprints.StoryFingerprinter"
 # included, so this bounds how deep a backfill pages through a section); 0: no limit.
 DEPTH_LIMIT = 100
 
-# Article pages and listings only: no media, no huge files.
+# Article pages and listings only: no media, no huge files. The limit holds for what a
+# response unpacks to as well (Content-Encoding, gzipped sitemaps): a `crawl_errors` row
+# of kind `too_large`.
 DOWNLOAD_MAXSIZE = 10 * 1024 * 1024
 DOWNLOAD_WARNSIZE = 0
+# A crawl whose process grows past this many megabytes stops (Scrapy's MemoryUsage, which
+# checks every MEMUSAGE_CHECK_INTERVAL_SECONDS); its run ends with a warning.
+MEMUSAGE_LIMIT_MB = 2048
+MEMUSAGE_CHECK_INTERVAL_SECONDS = 10.0
 
 # The crawl never leaves the site (see crawler/scope.py): only http(s) is downloaded
 # (Scrapy's file: handler would read local files, ignoring robots.txt and DOWNLOAD_MAXSIZE;
@@ -49,6 +58,8 @@ DOWNLOAD_HANDLERS = {"file": None, "ftp": None, "s3": None, "data": None}
 DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.offsite.OffsiteMiddleware": None,
     "crawler.scope.ScopeMiddleware": 50,  # before RobotsTxtMiddleware (100)
+    "crawler.redirects.RedirectGuardMiddleware": 610,  # sees redirects before Scrapy (600)
+    "crawler.budget.CrawlBudget": 840,  # after robots.txt, before the download stats (850)
     "crawler.scope.StopGuardMiddleware": 990,  # last: no new download once stopping
 }
 
@@ -60,6 +71,21 @@ ITEM_PIPELINES = {
 # The archive: a SQLite file, created on first use.
 ARCHIVE_DB = "archive.db"
 
+# Extraction runs in this many worker processes while the crawl goes on downloading
+# (see pipelines/extraction_pool.py); None: one per CPU; 0: inline, in the crawl's process.
+EXTRACT_WORKERS = None
+# A page whose extraction takes longer than this (seconds) fails alone (a `crawl_errors`
+# row of kind `extraction_failed`); its worker is replaced.
+EXTRACT_TIMEOUT = 60.0
+# Tests only: pages holding a marker comment crash or hang their worker.
+EXTRACT_TEST_FAULTS = False
+
+# The store stage writes in transactions of at most this many items, committed at least
+# every STORE_BATCH_SECONDS and when the crawl ends or is stopped: a killed crawl loses
+# at most one batch, and the next run fetches exactly those pages again.
+STORE_BATCH_SIZE = 200
+STORE_BATCH_SECONDS = 1.0
+
 # Discovery (see crawler/spiders/news.py).
 NEWS_FOLLOW_ARTICLE_LINKS = False
 NEWS_MAX_ARTICLES = 0  # 0: no limit
@@ -67,11 +93,25 @@ NEWS_MAX_ARTICLES = 0  # 0: no limit
 # many such pages had (a calendar, a date archive, query-string variants), is a dead end:
 # its links are not followed.
 NEWS_BARREN_LISTINGS = 3
+# A listing path is followed with at most this many query strings (`?sort=new&topic=x`:
+# filters, facets, a calendar by query string); pagination and links with a headline for
+# a text do not count. 0: no limit.
+NEWS_MAX_QUERY_VARIANTS = 20
+# The crawl budget of each site and run (see crawler/budget.py): a run stops once it has
+# received NEWS_MAX_PAGES responses or made NEWS_MAX_REQUESTS requests (0: no limit), and
+# ends with status `warning`, not complete; the next run goes on from the archive.
+NEWS_MAX_PAGES = 50_000
+NEWS_MAX_REQUESTS = 100_000
 
 # Incremental runs (see crawler/incremental.py and crawler/revisit.py): archived articles
 # are fetched again only when due; pagination stops at the first fully known listing page
 # unless NEWS_BACKFILL is set (`newsarchive crawl --backfill`).
-SPIDER_MIDDLEWARES = {"crawler.incremental.IncrementalMiddleware": 950}
+# A sitemap index's child sitemaps are read a few at a time (see crawler/pacing.py), after
+# the depth, URL length and referer middlewares have seen them.
+SPIDER_MIDDLEWARES = {
+    "crawler.incremental.IncrementalMiddleware": 950,
+    "crawler.pacing.SitemapPacer": 650,
+}
 NEWS_BACKFILL = False
 REVISIT_RECENT_DAYS = 3  # articles whose latest date is this recent...
 REVISIT_RECENT_EVERY_HOURS = 6  # ...are fetched again this often,
@@ -96,3 +136,11 @@ LOG_LEVEL = "INFO"
 # endpoint (Scrapy's RemoteControl also writes job files to the user's profile).
 TELNETCONSOLE_ENABLED = False
 REMOTE_CONTROL_ENABLED = False
+
+# One writer per archive, whatever starts the crawl (`newsarchive crawl`, `scrapy crawl news`),
+# and a stopping crawl (Ctrl-C, SIGTERM) ends within about 10 s whatever the servers do
+# (see crawler/extensions.py).
+EXTENSIONS = {
+    "crawler.extensions.ArchiveLockExtension": 0,
+    "crawler.extensions.StopDeadlineExtension": 0,
+}

@@ -29,7 +29,7 @@ from pathlib import Path
 
 from lxml.cssselect import CSSSelector, SelectorError
 
-from crawler.urls import InvalidURL, netloc, validate_start_url
+from crawler.urls import InvalidURL, host_name, netloc, validate_start_url
 
 _LIST_KEYS = ("allowed_paths", "boilerplate_selectors", "feeds", "sitemaps", "extra_hosts")
 _REVISIT_KEYS = ("revisit_recent_days", "revisit_recent_every_hours", "revisit_old_every_days")
@@ -40,12 +40,9 @@ _KNOWN_KEYS = {
     *_LIST_KEYS,
     *_REVISIT_KEYS,
 }
-_LABEL = r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?"
-# A host name or IPv4 address, or an IPv6 address in brackets; then an optional port.
-_EXTRA_HOST_RE = re.compile(
-    rf"(?P<host>{_LABEL}(?:\.{_LABEL})*|\[[0-9a-f:.]+\])(?::(?P<port>[0-9]{{1,5}}))?",
-    re.IGNORECASE,
-)
+_URL_KEYS = ("start_urls", "feeds", "sitemaps")
+# `host` or `host:port`: a host name or IPv4 address, or an IPv6 address in brackets.
+_EXTRA_HOST_RE = re.compile(r"(?P<host>[^\[\]:/@\s]+|\[[^\]/@\s]+\])(?::(?P<port>[0-9]{1,5}))?")
 
 
 class SitesFileError(ValueError):
@@ -76,7 +73,8 @@ class SiteConfig:
     def hosts(self) -> set[str]:
         """The hosts (with ports) of the start URLs and the `extra_hosts`: the crawl stays
         on them."""
-        return {netloc(url) for url in self.start_urls} | {h.lower() for h in self.extra_hosts}
+        extra = {host_entry(host) or host.lower() for host in self.extra_hosts}
+        return {netloc(url) for url in self.start_urls} | extra
 
 
 def site_from_urls(urls: list[str]) -> SiteConfig:
@@ -101,7 +99,23 @@ def load_sites(path: Path) -> list[SiteConfig]:
     tables = data.get("sites")
     if not isinstance(tables, dict) or not tables:
         raise SitesFileError(f"{path} declares no sites (expected [sites.NAME] tables)")
+    unknown = set(data) - {"sites"}
+    if unknown:
+        raise SitesFileError(
+            f"{path}: unknown key(s) {', '.join(sorted(unknown))} "
+            "(a sites file holds [sites.NAME] tables only)"
+        )
     return [_site_from_table(path, name, table) for name, table in tables.items()]
+
+
+def host_entry(entry: str) -> str | None:
+    """An `extra_hosts` entry (`host` or `host:port`) in the form hosts are compared in
+    (`crawler.urls.host_name`, then the port); None if it is not one."""
+    parsed = _split_host_entry(entry)
+    if parsed is None or (parsed[1] is not None and not 0 < parsed[1] < 65536):
+        return None
+    host, port = parsed
+    return host if port is None else f"{host}:{port}"
 
 
 def select_site(sites: list[SiteConfig], name: str) -> SiteConfig:
@@ -120,28 +134,25 @@ def _site_from_table(path: Path, name: str, table: object) -> SiteConfig:
     unknown = set(table) - _KNOWN_KEYS
     if unknown:
         raise SitesFileError(f"{where}: unknown key(s) {', '.join(sorted(unknown))}")
-    urls = _string_list(where, table, "start_urls")
-    if not urls:
+    urls = {key: _string_list(where, table, key) for key in _URL_KEYS}
+    if not urls["start_urls"]:
         raise SitesFileError(f"{where}: start_urls must list at least one URL")
-    try:
-        start_urls = [validate_start_url(url) for url in urls]
-    except InvalidURL as error:
-        raise SitesFileError(f"{where}: {error}") from error
+    for key in _URL_KEYS:
+        try:
+            urls[key] = [validate_start_url(url) for url in urls[key]]
+        except InvalidURL as error:
+            raise SitesFileError(f"{where}: {key}: {error}") from error
     site = SiteConfig(
         name=name,
-        start_urls=start_urls,
+        start_urls=urls["start_urls"],
         article_url_pattern=table.get("article_url_pattern"),
         revisit=_revisit_overrides(where, table),
         follow_article_links=_boolean(where, table, "follow_article_links"),
         **{key: _string_list(where, table, key) for key in _LIST_KEYS},
     )
+    site.feeds, site.sitemaps = urls["feeds"], urls["sitemaps"]
     _check_patterns(where, site)
     site.extra_hosts = [_checked_host(where, host) for host in site.extra_hosts]
-    for url in site.feeds + site.sitemaps:
-        try:
-            validate_start_url(url)
-        except InvalidURL as error:
-            raise SitesFileError(f"{where}: {error}") from error
     return site
 
 
@@ -195,11 +206,22 @@ def _check_patterns(where: str, site: SiteConfig) -> None:
 
 
 def _checked_host(where: str, host: str) -> str:
-    """An `extra_hosts` entry, lower-cased, if it is a host name or IP address with an
-    optional port (no scheme, path or user name); else `SitesFileError`."""
-    match = _EXTRA_HOST_RE.fullmatch(host)
-    if not match:
+    """An `extra_hosts` entry as compared (`host_entry`) if it is a host name or IP
+    address with an optional port (no scheme, path or user name); else
+    `SitesFileError`."""
+    parsed = _split_host_entry(host)
+    if parsed is None:
         raise SitesFileError(f"{where}: extra_hosts entry {host!r} is not a host or host:port")
-    if match["port"] is not None and not 0 < int(match["port"]) < 65536:
+    entry = host_entry(host)
+    if entry is None:
         raise SitesFileError(f"{where}: extra_hosts entry {host!r} has an invalid port")
-    return host.lower()
+    return entry
+
+
+def _split_host_entry(entry: str) -> tuple[str, int | None] | None:
+    """The host (as compared) and port of a `host[:port]` entry; None if it is not one."""
+    match = _EXTRA_HOST_RE.fullmatch(entry.strip())
+    host = host_name(match["host"]) if match else None
+    if host is None:
+        return None
+    return host, None if match["port"] is None else int(match["port"])

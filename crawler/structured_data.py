@@ -41,29 +41,36 @@ def jsonld_objects(tree: HtmlElement) -> Iterator[dict[str, Any]]:
             continue
         try:
             data = json.loads(raw)
-        except ValueError:
+        except (ValueError, RecursionError):  # invalid, or nested thousands of levels deep
             logger.debug("Unparseable JSON-LD block skipped")
             continue
         yield from _flatten(data)
 
 
 def _flatten(data: Any) -> Iterator[dict[str, Any]]:
-    if isinstance(data, list):
-        for entry in data:
-            yield from _flatten(entry)
-    elif isinstance(data, dict):
-        if "@graph" in data:
-            yield from _flatten(data["@graph"])
-        if "@type" in data:
-            yield data
+    """The objects with a `@type` in `data`, in document order, those of a `@graph`
+    before the object holding it (iteratively: JSON-LD may be nested very deep)."""
+    stack: list[tuple[Any, bool]] = [(data, False)]
+    while stack:
+        item, ready = stack.pop()
+        if ready:
+            yield item
+        elif isinstance(item, list):
+            stack.extend((entry, False) for entry in reversed(item))
+        elif isinstance(item, dict):
+            if "@type" in item:
+                stack.append((item, True))
+            if "@graph" in item:
+                stack.append((item["@graph"], False))
 
 
 def jsonld_types(obj: dict[str, Any]) -> set[str]:
-    """The `@type` of a JSON-LD object as a set of names (`schema:` prefixes dropped)."""
-    types = obj.get("@type", [])
-    if isinstance(types, str):
+    """The `@type` of a JSON-LD object as a set of names (`schema:` prefixes dropped);
+    what is no type name (`null`, a number, an object) is ignored."""
+    types = obj.get("@type")
+    if not isinstance(types, list):
         types = [types]
-    return {str(t).rsplit("/", 1)[-1].removeprefix("schema:") for t in types}
+    return {t.rsplit("/", 1)[-1].removeprefix("schema:") for t in types if isinstance(t, str)}
 
 
 def jsonld_article(tree: HtmlElement) -> dict[str, Any] | None:
@@ -77,7 +84,7 @@ def jsonld_article(tree: HtmlElement) -> dict[str, Any] | None:
 def jsonld_by_id(tree: HtmlElement) -> dict[str, dict[str, Any]]:
     """The page's JSON-LD objects by `@id`, to resolve references such as Yoast's
     `"author": {"@id": "...#/schema/person/1"}`."""
-    return {str(obj["@id"]): obj for obj in jsonld_objects(tree) if "@id" in obj}
+    return {obj["@id"]: obj for obj in jsonld_objects(tree) if isinstance(obj.get("@id"), str)}
 
 
 def meta_values(tree: HtmlElement, name: str) -> list[str]:

@@ -5,7 +5,8 @@ else writes SQL. The schema is created and changed by the migrations below, appl
 the archive is opened.
 
 Tables: `articles` (latest state of each article, `url` unique), `pages` (raw HTML of
-article responses, zlib-compressed), `crawl_runs` (one row per run, with counts),
+article responses, zstd-compressed with a dictionary per site from `page_dictionaries`;
+see `pipelines/page_codec.py`), `crawl_runs` (one row per run, with counts),
 `crawl_errors` (what could not be archived and why), and `articles_fts` (FTS5 over title
 and text).
 """
@@ -14,10 +15,12 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import sqlite3
-import zlib
+import time
 from dataclasses import asdict, dataclass, field, fields
 from datetime import UTC, datetime
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -25,6 +28,7 @@ from sqlite_utils import Database, Migrations
 
 from crawler.url_shapes import url_template
 from crawler.urls import url_key
+from pipelines import page_codec
 
 if TYPE_CHECKING:  # the archive never runs extraction (nor loads trafilatura)
     from crawler.items import ArticlePage
@@ -34,6 +38,7 @@ __all__ = ["Archive", "ArchiveError", "Outcome", "RunCounts", "now_iso"]
 
 Outcome = Literal["new", "updated", "unchanged"]
 RUN_STATUSES = ("running", "ok", "warning", "failed", "interrupted")
+logger = logging.getLogger(__name__)
 
 migrations = Migrations("newsarchive")
 
@@ -324,6 +329,50 @@ def m005_site_knowledge(db: Database) -> None:
     runs.add_column("duplicates", int, not_null_default=0)
 
 
+@migrations()
+def m006_page_dictionaries(db: Database) -> None:
+    """Raw pages compressed with zstd, with a dictionary per site.
+
+    `page_dictionaries` holds the zstd dictionaries trained on each site's first stored
+    pages (see `pipelines/page_codec.py`); `pages` gains `html_zstd` (the body as a zstd
+    frame) and `dictionary_id` (the dictionary it was compressed with, if any), and
+    `html_zlib` becomes optional: pages stored before keep it, later ones have `html_zstd`.
+    """
+    db["page_dictionaries"].create(
+        {
+            "id": int,
+            "site": str,
+            "trained": str,
+            "sample_pages": int,
+            "sample_bytes": int,
+            "size": int,
+            "zstd_id": int,
+            "dictionary": bytes,
+        },
+        pk="id",
+        not_null={
+            "site",
+            "trained",
+            "sample_pages",
+            "sample_bytes",
+            "size",
+            "zstd_id",
+            "dictionary",
+        },
+    )
+    db["page_dictionaries"].create_index(["site"])
+    pages = db["pages"]
+    pages.add_column("html_zstd", bytes)
+    pages.add_column("dictionary_id", int)
+    order = [c.name for c in pages.columns if c.name not in ("html_zstd", "dictionary_id")]
+    at = order.index("html_zlib") + 1
+    pages.transform(
+        not_null={"html_zlib": False},
+        column_order=[*order[:at], "html_zstd", "dictionary_id", *order[at:]],
+        add_foreign_keys=[("dictionary_id", "page_dictionaries", "id")],
+    )
+
+
 class ArchiveError(Exception):
     """The archive cannot be opened or written."""
 
@@ -380,10 +429,11 @@ class Archive:
         self.path = path
 
     @classmethod
-    def open(cls, path: str | Path) -> Archive:
+    def open(cls, path: str | Path, for_reading: bool = False) -> Archive:
         """Open (creating if needed) the archive at `path`, migrated to the current schema.
 
-        Raises `ArchiveError` with a clear message if the file cannot be created or written.
+        Raises `ArchiveError` with a clear message if the file cannot be created or written
+        (not checked `for_reading`: a reader must not wait for the writer's batch).
         """
         path = Path(path)
         if not path.parent.is_dir():
@@ -393,8 +443,9 @@ class Archive:
             db.execute("PRAGMA busy_timeout = 10000")
             db.enable_wal()
             migrations.apply(db)
-            db.conn.execute("BEGIN IMMEDIATE")  # proves the file is writable, writes nothing
-            db.conn.execute("ROLLBACK")
+            if not for_reading:
+                db.conn.execute("BEGIN IMMEDIATE")  # proves the file is writable, writes nothing
+                db.conn.execute("ROLLBACK")
         except sqlite3.DatabaseError as error:
             raise ArchiveError(f"cannot open archive {path} for writing: {error}") from error
         return cls(db, path)
@@ -402,6 +453,32 @@ class Archive:
     def close(self) -> None:
         """Close the database connection."""
         self.db.close()
+
+    # Batches ----------------------------------------------------------------------------
+    # A writer that stores many items (the crawl's store stage) opens a batch: one
+    # transaction, committed by `commit_batch`. The methods below still each write
+    # atomically: inside a batch, as a savepoint of their own.
+
+    @property
+    def in_batch(self) -> bool:
+        """True while a batch (an open transaction) holds uncommitted writes."""
+        return self.db.conn.in_transaction
+
+    def begin_batch(self) -> None:
+        """Open a batch, unless one is open: the writes that follow are committed
+        together by `commit_batch`."""
+        if not self.db.conn.in_transaction:
+            self.db.conn.execute("BEGIN IMMEDIATE")
+
+    def commit_batch(self) -> None:
+        """Commit the open batch (nothing if none is open)."""
+        if self.db.conn.in_transaction:
+            self.db.conn.execute("COMMIT")
+
+    def rollback_batch(self) -> None:
+        """Undo the open batch (nothing if none is open)."""
+        if self.db.conn.in_transaction:
+            self.db.conn.rollback()
 
     # Crawl runs -----------------------------------------------------------------------
 
@@ -723,13 +800,16 @@ class Archive:
         return rows[0] if rows else None
 
     def _store_page(self, page: ArticlePage, run_id: int, article_id: int | None) -> int:
-        """Insert the raw page unless the same bytes are already archived for this URL."""
+        """Insert the raw page unless the same bytes are already archived for this URL;
+        its body compressed with zstd, with its site's dictionary once the site has one."""
         sha256 = hashlib.sha256(page.body).hexdigest()
-        known = list(
-            self.db["pages"].rows_where("url = ? AND sha256 = ?", [page.url, sha256], limit=1)
-        )
+        known = self.db.execute(
+            "SELECT id FROM pages WHERE url = ? AND sha256 = ? LIMIT 1", [page.url, sha256]
+        ).fetchone()
         if known:
-            return int(known[0]["id"])
+            return int(known[0])
+        dictionary_id = self._site_dictionary(page.site)
+        dictionary = self._page_dictionary(dictionary_id) if dictionary_id else None
         return int(
             self.db["pages"]
             .insert(
@@ -743,12 +823,123 @@ class Archive:
                     "encoding": page.encoding,
                     "content_length": len(page.body),
                     "sha256": sha256,
-                    "html_zlib": zlib.compress(page.body, 6),
+                    "html_zstd": page_codec.compress(page.body, dictionary),
+                    "dictionary_id": dictionary_id,
                     "crawl_run_id": run_id,
                 }
             )
             .last_pk
         )
+
+    # Raw pages: zstd with a dictionary per site ---------------------------------------
+    # A site's first `page_codec.TRAIN_AFTER` pages are stored with plain zstd; the next
+    # one trains a dictionary from them (in `page_dictionaries`), which its later pages
+    # are compressed with. Which dictionary a site uses is read from the table on every
+    # page (an indexed lookup), so a rolled-back batch never leaves pages pointing at a
+    # dictionary row that is gone.
+
+    def page_html(self, row: dict[str, Any]) -> bytes:
+        """The raw HTML bytes of a `pages` row (with its `html_zlib`, `html_zstd` and
+        `dictionary_id` columns)."""
+        return self._page_body(row["html_zlib"], row["html_zstd"], row["dictionary_id"])
+
+    def _page_body(
+        self, html_zlib: bytes | None, html_zstd: bytes | None, dictionary_id: int | None
+    ) -> bytes:
+        if html_zstd is None:  # stored before zstd
+            return page_codec.decompress_zlib(html_zlib or b"")
+        dictionary = self._page_dictionary(dictionary_id) if dictionary_id else None
+        return page_codec.decompress(html_zstd, dictionary)
+
+    @cached_property
+    def _page_dictionaries(self) -> _PageDictionaries:
+        return _PageDictionaries()
+
+    def _page_dictionary(self, dictionary_id: int) -> page_codec.PageDictionary:
+        """The dictionary of `page_dictionaries` row `dictionary_id`, loaded once."""
+        row = self.db.execute(
+            "SELECT zstd_id FROM page_dictionaries WHERE id = ?", [dictionary_id]
+        ).fetchone()
+        if row is None:
+            raise ArchiveError(f"page dictionary {dictionary_id} is missing from {self.path}")
+        key = (dictionary_id, row[0])  # a row id reused after a rollback is another one
+        loaded = self._page_dictionaries.loaded
+        dictionary = loaded.get(key)
+        if dictionary is None:
+            (data,) = self.db.execute(
+                "SELECT dictionary FROM page_dictionaries WHERE id = ?", [dictionary_id]
+            ).fetchone()
+            dictionary = page_codec.PageDictionary(data)
+            loaded.put(key, dictionary)
+        return dictionary
+
+    def _site_dictionary(self, site: str) -> int | None:
+        """The id of the dictionary the next page of `site` is compressed with: its
+        newest, or one trained now if the site has enough pages stored without; None
+        before that."""
+        row = self.db.execute(
+            "SELECT id FROM page_dictionaries WHERE site = ? ORDER BY id DESC LIMIT 1", [site]
+        ).fetchone()
+        if row is not None:
+            return int(row[0])
+        pages_to_go = self._page_dictionaries.pages_to_go
+        if site not in pages_to_go:
+            (stored,) = self.db.execute(
+                "SELECT count(*) FROM pages WHERE article_id IN"
+                " (SELECT id FROM articles WHERE site = ?)",
+                [site],
+            ).fetchone()
+            pages_to_go[site] = max(page_codec.TRAIN_AFTER - stored, 0)
+        if pages_to_go[site] > 0:
+            pages_to_go[site] -= 1
+            return None
+        dictionary_id = self._train_page_dictionary(site)
+        if dictionary_id is None:  # nothing to learn yet: try again as many pages later
+            pages_to_go[site] = page_codec.TRAIN_AFTER
+        return dictionary_id
+
+    def _train_page_dictionary(self, site: str) -> int | None:
+        """Train a dictionary on the newest stored pages of `site` and store it; its id,
+        or None if they have too little in common."""
+        started = time.perf_counter()
+        rows = self.db.execute(
+            "SELECT p.html_zlib, p.html_zstd, p.dictionary_id FROM pages p"
+            " JOIN articles a ON a.id = p.article_id WHERE a.site = ?"
+            " ORDER BY p.id DESC LIMIT ?",
+            [site, page_codec.TRAIN_AFTER],
+        ).fetchall()
+        samples = [self._page_body(*row) for row in rows]
+        data = page_codec.train(samples)
+        if data is None:
+            logger.info(
+                "No page dictionary for %s yet: its %d pages are too small", site, len(rows)
+            )
+            return None
+        dictionary = page_codec.PageDictionary(data)
+        dictionary_id = int(
+            self.db["page_dictionaries"]
+            .insert(
+                {
+                    "site": site,
+                    "trained": now_iso(),
+                    "sample_pages": len(samples),
+                    "sample_bytes": min(sum(map(len, samples)), page_codec.SAMPLE_BYTES),
+                    "size": len(data),
+                    "zstd_id": dictionary.zstd_id,
+                    "dictionary": data,
+                }
+            )
+            .last_pk
+        )
+        self._page_dictionaries.loaded.put((dictionary_id, dictionary.zstd_id), dictionary)
+        logger.info(
+            "Trained a %d KB page dictionary for %s on %d pages in %.0f ms",
+            len(data) // 1024,
+            site,
+            len(samples),
+            (time.perf_counter() - started) * 1000,
+        )
+        return dictionary_id
 
     @staticmethod
     def _article_row(
@@ -824,6 +1015,26 @@ class Archive:
         ).fetchall()
         return {key for (key,) in rows}
 
+    def block_counts(self, site: str) -> tuple[int, dict[str, int]]:
+        """How many pages of `site` have their blocks counted, and the page count of each
+        block found on two of them or more."""
+        (pages,) = self.db.execute(
+            "SELECT count(*) FROM block_stats_pages WHERE site = ?", [site]
+        ).fetchone()
+        rows = self.db.execute(
+            "SELECT fingerprint, page_count FROM block_stats WHERE site = ? AND page_count >= 2",
+            [site],
+        )
+        return pages, dict(rows.fetchall())
+
+    def page_fingerprints(self, site: str, url: str) -> set[str] | None:
+        """The fingerprints of the blocks counted for the page at `url` of `site`; None if
+        the page is not counted."""
+        row = self.db.execute(
+            "SELECT fingerprints FROM block_stats_pages WHERE site = ? AND url = ?", [site, url]
+        ).fetchone()
+        return set(json.loads(row[0])) if row else None
+
     def has_page_blocks(self, site: str, url: str) -> bool:
         """True if the blocks of the page at `url` are counted for `site`."""
         return (
@@ -844,13 +1055,13 @@ class Archive:
         has no stored page)."""
         article = self.db["articles"].get(article_id)
         row = self.db.execute(
-            "SELECT html_zlib FROM pages WHERE article_id = ? OR id = ?"
+            "SELECT html_zlib, html_zstd, dictionary_id FROM pages WHERE article_id = ? OR id = ?"
             " ORDER BY fetched_at DESC, id DESC LIMIT 1",
             [article_id, article["page_id"]],
         ).fetchone()
         if row is None:
             return None
-        return article, zlib.decompress(row[0])
+        return article, self._page_body(*row)
 
     def update_extraction(self, article_id: int, article: ExtractedArticle) -> bool:
         """Store what a new extraction made of an archived article; return True if its text
@@ -870,6 +1081,17 @@ class Archive:
                 update["version"] = existing["version"] + 1
             self.db["articles"].update(article_id, update)
         return bool(changed)
+
+    def page_encoding(self, article_id: int) -> str | None:
+        """The encoding recorded for the page `article_with_page` returns (None if there
+        is none, or the page has no encoding recorded)."""
+        article = self.db["articles"].get(article_id)
+        row = self.db.execute(
+            "SELECT encoding FROM pages WHERE article_id = ? OR id = ?"
+            " ORDER BY fetched_at DESC, id DESC LIMIT 1",
+            [article_id, article["page_id"]],
+        ).fetchone()
+        return row[0] if row else None
 
 
 def _validators(page: ArticlePage) -> dict[str, str | None]:
@@ -896,6 +1118,10 @@ def _extracted_fields(article: ExtractedArticle) -> dict[str, Any]:
     }
 
 
-def page_html(row: dict[str, Any]) -> bytes:
-    """The raw HTML bytes of a `pages` row."""
-    return zlib.decompress(row["html_zlib"])
+@dataclass
+class _PageDictionaries:
+    """What an open archive keeps in memory of its page dictionaries."""
+
+    loaded: page_codec.DictionaryCache = field(default_factory=page_codec.DictionaryCache)
+    # Per site without a dictionary: pages to store before one is trained.
+    pages_to_go: dict[str, int] = field(default_factory=dict)

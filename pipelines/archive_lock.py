@@ -5,6 +5,12 @@ SQLite would serialise their writes, but two crawls of the same sites would fetc
 store the same articles twice over; so the second run does not start at all. The lock is
 `flock` on `<archive>.lock`, released by the kernel when the process ends, even if it is
 killed, so a stale lock never blocks the next run.
+
+Every way of writing an archive takes it: the `newsarchive` commands (`--db`), and the
+crawl itself, whatever `ARCHIVE_DB` names (`crawler.extensions.ArchiveLockExtension`,
+which covers `scrapy crawl news` too). Within one process the lock is re-entrant: a crawl
+started by a command that holds it already does not lock again (two `flock`s of one file
+in one process would exclude each other).
 """
 
 from __future__ import annotations
@@ -15,7 +21,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-__all__ = ["ArchiveLocked", "archive_lock", "lock_path"]
+__all__ = ["ArchiveLocked", "archive_lock", "holds_lock", "lock_path"]
+
+# The lock files this process holds, as (device, inode): a process-wide fact, as flock is.
+_held: set[tuple[int, int]] = set()
 
 
 class ArchiveLocked(Exception):
@@ -29,7 +38,8 @@ def lock_path(archive: Path) -> Path:
 
 @contextmanager
 def archive_lock(archive: Path) -> Iterator[None]:
-    """Hold the archive's lock for the duration of the block.
+    """Hold the archive's lock for the duration of the block (if this process holds it
+    already, the block runs under that lock, and leaving it releases nothing).
 
     Raises `ArchiveLocked` (naming the holder's process id) if another process holds it,
     and `OSError` if the lock file cannot be created.
@@ -37,6 +47,10 @@ def archive_lock(archive: Path) -> Iterator[None]:
     path = lock_path(archive)
     fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
     try:
+        key = _file_key(fd)
+        if key in _held:  # flock locks are per open file: closing this fd releases nothing
+            yield
+            return
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
@@ -47,10 +61,27 @@ def archive_lock(archive: Path) -> Iterator[None]:
             ) from None
         os.ftruncate(fd, 0)
         os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+        _held.add(key)
         try:
             yield
         finally:
+            _held.discard(key)
             os.ftruncate(fd, 0)
             fcntl.flock(fd, fcntl.LOCK_UN)
     finally:
         os.close(fd)
+
+
+def holds_lock(archive: Path) -> bool:
+    """True if this process holds the lock of `archive`."""
+    try:
+        stat = os.stat(lock_path(archive))
+    except OSError:
+        return False
+    return (stat.st_dev, stat.st_ino) in _held
+
+
+def _file_key(fd: int) -> tuple[int, int]:
+    """What identifies an open file whatever path it was opened by."""
+    stat = os.fstat(fd)
+    return stat.st_dev, stat.st_ino

@@ -38,8 +38,9 @@ def ld_author_names(value: Any, by_id: dict[str, dict[str, Any]]) -> tuple[list[
             continue
         if not isinstance(entry, dict):
             continue
-        if not (entry.get("name") or entry.get("familyName")) and entry.get("@id") in by_id:
-            entry = by_id[entry["@id"]]
+        reference = entry.get("@id")
+        if not (entry.get("name") or entry.get("familyName")) and isinstance(reference, str):
+            entry = by_id.get(reference, entry)
         name = _ld_name(entry)
         if not name:
             continue

@@ -1,15 +1,27 @@
 """The extract stage: turns each `ArticlePage` into an `Article` (or a `CrawlError`).
 
-Each extracted page's text blocks are counted for its site in the archive, and the
-blocks learned as the site's boilerplate are dropped (see `pipelines.site_blocks`).
+Pages are extracted in worker processes (`pipelines.extraction_pool`, `EXTRACT_WORKERS`
+of them, one per core by default; 0: inline), so the crawl goes on downloading meanwhile:
+`process_item` is a coroutine that awaits the page's extraction. Scrapy
+keeps a response "active" until its items are through the pipelines, and stops starting
+downloads while the active responses exceed `SCRAPER_SLOT_MAX_ACTIVE_SIZE`: the pages
+waiting for a worker are bounded by that.
+
+Learned boilerplate stays in this process: each extracted page's text blocks are counted
+for its site in memory (`pipelines.site_blocks.BlockLearner`), the blocks learned as the
+site's boilerplate are dropped, and the page's blocks go on with the `Article` for the
+store stage to write with its batch.
 """
 
 from __future__ import annotations
 
 import logging
+from concurrent.futures import Future
 from typing import Any
 
 from scrapy.crawler import Crawler
+from scrapy.utils.defer import maybe_deferred_to_future
+from twisted.internet import defer
 
 from crawler.items import Article, ArticlePage, CrawlError
 from pipelines.archive import Archive
@@ -27,6 +39,8 @@ class ExtractPipeline:
         self.learning = LearningSettings.from_settings(crawler.settings)
         self.archive: Archive | None = None
         self.learner: BlockLearner | None = None
+        self.pool: Any = None  # an ExtractionPool, made when the spider opens
+        self._shutdown_trigger: Any = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ExtractPipeline:
@@ -35,29 +49,78 @@ class ExtractPipeline:
 
     def open_spider(self) -> None:
         """Take the site's extra boilerplate selectors from the spider's site, if it has one,
-        and open the archive that keeps the block statistics."""
+        start the extraction workers, and read the site's block statistics."""
+        # Imported here: trafilatura takes a noticeable part of the start-up of a command.
+        from pipelines.extraction_pool import ExtractionPool
+
         site = getattr(self.crawler.spider, "site", None)
         if site is not None:
             self.selectors = tuple(site.boilerplate_selectors)
+        from twisted.internet import reactor  # the one Scrapy installed
+
+        self.pool = ExtractionPool.from_settings(self.crawler.settings)
+        # A reactor stopped at once (a second Ctrl-C) stops the workers at once too.
+        self._shutdown_trigger = reactor.addSystemEventTrigger(
+            "before", "shutdown", self._stop_pool
+        )
         if self.learning.enabled:
-            self.archive = Archive.open(self.crawler.settings.get("ARCHIVE_DB"))
-            self.learner = BlockLearner(self.archive, self.learning)
+            self.archive = Archive.open(self.crawler.settings.get("ARCHIVE_DB"), for_reading=True)
+            self.learner = BlockLearner(self.archive, self.learning, write=False)
 
     def close_spider(self) -> None:
-        """Close the archive."""
+        """Stop the workers (every page in hand is done by now) and close the archive."""
+        from twisted.internet import reactor
+
+        if self._shutdown_trigger is not None:
+            reactor.removeSystemEventTrigger(self._shutdown_trigger)
+            self._shutdown_trigger = None
+        if self.pool is not None:
+            self.pool.close()
+            self.pool = None
         if self.archive is not None:
             self.archive.close()
             self.archive = None
 
-    def process_item(self, item: Any) -> Any:
-        """Extract an `ArticlePage`; a page without article text becomes a `CrawlError`."""
+    def _stop_pool(self) -> None:
+        """The reactor stops before the crawl closed: stop the workers at once."""
+        self._shutdown_trigger = None
+        if self.pool is not None:
+            self.pool.close(wait=False)
+            self.pool = None
+
+    async def process_item(self, item: Any) -> Any:
+        """Extract an `ArticlePage` into an `Article`, awaiting its worker; a page without
+        article text, or whose extraction failed, becomes a `CrawlError`."""
         if not isinstance(item, ArticlePage):
             return item
-        # Imported on the first article page: trafilatura takes a noticeable part of a
-        # scheduled run's start-up, and a run that finds nothing new never needs it.
-        from pipelines.extraction import SiteProfile, extract_article
+        from pipelines.extraction import SiteProfile
 
-        extracted = extract_article(item.body, item.url, SiteProfile(self.selectors))
+        # Decoded in the worker with the response's encoding, not a guess.
+        future = self.pool.extract(item.body, item.url, SiteProfile(self.selectors), item.encoding)
+        if future.done():  # inline
+            return self._finish(item, future)
+        from twisted.internet import reactor  # the one Scrapy installed
+
+        deferred: defer.Deferred[Any] = defer.Deferred()
+
+        def finish(done: Future[Any]) -> None:  # in the reactor thread: one learner
+            deferred.callback(self._finish(item, done))
+
+        future.add_done_callback(lambda done: reactor.callFromThread(finish, done))
+        return await maybe_deferred_to_future(deferred)
+
+    def _finish(self, item: ArticlePage, done: Future[Any]) -> Article | CrawlError:
+        """The `Article` of a page whose extraction is `done`, or the `CrawlError` of one
+        whose extraction found nothing or failed."""
+        from pipelines.extraction_pool import ExtractionFailed
+
+        try:
+            extracted = done.result()
+        except ExtractionFailed as error:
+            return self._failed(item, str(error))
+        except Exception as error:  # one broken page must not stop the crawl
+            logger.exception("Extraction of %s failed", item.url)
+            return self._failed(item, f"extraction failed: {type(error).__name__}: {error}")
         if extracted is None:
             self.crawler.stats.inc_value("extract/failed")
             logger.warning("No article text extracted from %s", item.url)
@@ -68,10 +131,23 @@ class ExtractPipeline:
                 message="no article text found in the page",
                 found_via=item.found_via,
             )
+        blocks = None
         if self.learner is not None:
-            cleaned = self.learner.learn_and_clean(item.site, item.url, extracted)
+            blocks = self.learner.learn(item.site, item.url, extracted)
+            cleaned = self.learner.clean(item.site, extracted)
             if cleaned is not extracted:
                 self.crawler.stats.inc_value("extract/learned_boilerplate_removed")
             extracted = cleaned
         self.crawler.stats.inc_value("extract/ok")
-        return Article(page=item, extracted=extracted)
+        return Article(page=item, extracted=extracted, blocks=blocks)
+
+    def _failed(self, item: ArticlePage, message: str) -> CrawlError:
+        self.crawler.stats.inc_value("extract/crashed")
+        logger.error("Extraction of %s failed: %s", item.url, message)
+        return CrawlError(
+            url=item.url,
+            kind="extraction_failed",
+            status=item.status,
+            message=message,
+            found_via=item.found_via,
+        )

@@ -31,7 +31,7 @@ from trafilatura.utils import load_html
 from crawler.structured_data import meta_values
 from pipelines.line_rules import clean_lines, is_code_line
 from pipelines.metadata import page_metadata
-from pipelines.pruning import prune_boilerplate
+from pipelines.pruning import prose_chars, prune_page
 from pipelines.standfirst import find_standfirst
 from pipelines.titles import headline_variants
 from pipelines.words import count_words, word_phrase
@@ -56,8 +56,6 @@ _SENTENCE_END_RE = re.compile(
 )
 # A standfirst is a lead paragraph; a "description" longer than this is the story itself.
 MAX_STANDFIRST_WORDS = 120
-# A `p` with this many characters (not spaces) is a sentence long, in any script.
-_MIN_PROSE_CHARS = 40
 
 
 @dataclass(frozen=True)
@@ -100,11 +98,13 @@ def extract_article(
     headlines = (*((metadata["title"],) if metadata["title"] else ()), *headline_variants(tree))
     standfirst = find_standfirst(tree, _descriptions(tree, metadata["description"]))
     shown_code = _shown_code(tree)
-    prose_before = _prose_chars(tree)
-    prune_boilerplate(tree, (profile or SiteProfile()).boilerplate_selectors)
+    prose_before = prose_chars(tree)
+    pruned = prune_page(tree, (profile or SiteProfile()).boilerplate_selectors)
+    # The story-like text pruning removed: reader comments are not the story.
+    pruned_prose = prose_before - prose_chars(tree) - pruned.comment_prose
     pruned_out = _main_text(tree, url)
     paragraphs = _clean(pruned_out, headlines, shown_code)
-    if _needs_unpruned_check(paragraphs, pruned_out, prose_before - _prose_chars(tree)):
+    if _needs_unpruned_check(paragraphs, pruned_out, pruned_prose):
         own = _clean(_main_text(load_html(html), url), headlines, shown_code)
         if _is_article_text(own) and (
             not _is_article_text(paragraphs)
@@ -162,17 +162,6 @@ def _needs_unpruned_check(paragraphs: list[str], extracted: str, pruned_prose: i
     return max(pruned_prose, dropped_by_lines) >= kept * (1 / MIN_KEPT_SHARE - 1)
 
 
-def _prose_chars(tree: HtmlElement) -> int:
-    """Characters (not spaces) in the tree's paragraphs (`p` elements) of a sentence's
-    length: a cheap measure, in any script, of the story-like text pruning may remove."""
-    lengths = (_chars(paragraph.text_content()) for paragraph in tree.iter("p"))
-    return sum(length for length in lengths if length >= _MIN_PROSE_CHARS)
-
-
-def _chars(text: str) -> int:
-    return len(text) - sum(map(text.count, (" ", "\n", "\t", "\xa0")))
-
-
 def _shown_code(tree: HtmlElement) -> str:
     """The text the page shows as code (`pre` and `code` elements), whitespace squeezed."""
     return " \n ".join(_squeeze(el.text_content()) for el in tree.iter("pre", "code"))
@@ -221,3 +210,7 @@ class TrafilaturaMetadata(Mapping[str, Any]):
 
     def __len__(self) -> int:
         return len(self._load())
+
+
+def _chars(text: str) -> int:
+    return len(text) - sum(map(text.count, (" ", "\n", "\t", "\xa0")))

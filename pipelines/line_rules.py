@@ -213,12 +213,16 @@ def is_code_line(line: str) -> bool:
         and len(_JSON_KEY_RE.findall(stripped)) >= _MIN_JSON_KEYS
     ):
         return True
+    # The share of code characters among the visible ones, counted first: it is cheap,
+    # and prose has too few of them for either rule below whatever its idioms.
+    visible = len("".join(stripped.split()))
+    share = sum(map(stripped.count, _CODE_CHARS)) / visible
+    if share < _MIN_CODE_SHARE / 2:
+        return False
     strong = len(_STRONG_CODE_RE.findall(stripped))
     idioms = strong + len(_WEAK_CODE_RE.findall(stripped))
     if not strong and idioms < _MANY_CODE_IDIOMS:
         return False
-    visible = [c for c in stripped if not c.isspace()]
-    share = sum(c in _CODE_CHARS for c in visible) / len(visible)
     if strong and share >= _MIN_CODE_SHARE:
         return True
     # Many idioms, and code characters at least at half the rate: a long line of prose

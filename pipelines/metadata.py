@@ -15,7 +15,7 @@ from urllib.parse import urljoin
 
 from lxml.html import HtmlElement
 
-from crawler.structured_data import jsonld_article, jsonld_by_id, meta_value, meta_values
+from crawler.structured_data import jsonld_article, jsonld_by_id
 from pipelines.authors import clean_authors, ld_author_names, pick_authors
 from pipelines.titles import headline
 
@@ -23,46 +23,78 @@ __all__ = ["clean_authors", "iso_date", "page_metadata"]
 
 # Meta tags that name authors: HTML, OpenGraph, Dublin Core and Highwire ("Last, First").
 _AUTHOR_META = ("author", "article:author", "dc.creator", "DC.creator", "citation_author")
+# Meta tags that name the article's picture, in the order trafilatura reads them.
+_IMAGE_META = (
+    "og:image",
+    "og:image:url",
+    "og:image:secure_url",
+    "twitter:image",
+    "twitter:image:src",
+    "image",
+)
+
+
+class MetaTags:
+    """A page's `<meta>` contents by name (`property`, `name` or `itemprop`), read in one
+    pass over the page instead of one search per name."""
+
+    def __init__(self, tree: HtmlElement) -> None:
+        self._values: dict[str, list[str]] = {}
+        for element in tree.xpath("//meta[@content]"):
+            content = element.get("content", "").strip()
+            if not content:
+                continue
+            names = {element.get(attribute) for attribute in ("property", "name", "itemprop")}
+            for name in names - {None, ""}:
+                self._values.setdefault(name, []).append(content)
+
+    def values(self, name: str) -> list[str]:
+        """Every content for `name`, in page order."""
+        return self._values.get(name, [])
+
+    def value(self, name: str) -> str | None:
+        """The first content for `name`, or None."""
+        values = self._values.get(name)
+        return values[0] if values else None
 
 
 def page_metadata(tree: HtmlElement, url: str, fallback: Mapping[str, Any]) -> dict[str, Any]:
     """The article's metadata fields, from `tree`'s structured data, then `fallback`
-    (trafilatura's metadata as a dict)."""
+    (trafilatura's metadata as a dict; it is slow to work out, so read only for a title,
+    authors, a date, tags or a description the page's own markup lacks)."""
     ld = jsonld_article(tree) or {}
-    site_names = _site_names(tree, ld)
-    titles = [_text(ld.get("headline")), _text(meta_value(tree, "og:title"))]
+    meta = MetaTags(tree)
+    site_names = _site_names(meta, ld)
+    titles = [_text(ld.get("headline")), _text(meta.value("og:title"))]
     if not any(titles):
         titles.append(_text(fallback.get("title")))
     return {
-        "canonical_url": _canonical_url(tree, url),
+        "canonical_url": _canonical_url(tree, meta, url),
         "title": headline(tree, titles, site_names, url),
-        "authors": _authors(tree, ld, fallback, site_names, url),
+        "authors": _authors(tree, meta, ld, fallback, site_names, url),
         "published": _first_date(
             ld.get("datePublished"),
-            meta_value(tree, "article:published_time"),
-            meta_value(tree, "datePublished"),
+            meta.value("article:published_time"),
+            meta.value("datePublished"),
         )
         or iso_date(fallback.get("date")),
         "modified": _first_date(
             ld.get("dateModified"),
-            meta_value(tree, "article:modified_time"),
-            meta_value(tree, "og:updated_time"),
+            meta.value("article:modified_time"),
+            meta.value("og:updated_time"),
         ),
-        "section": _first(
-            _first_text(ld.get("articleSection")), meta_value(tree, "article:section")
-        ),
-        "tags": _tags(tree, ld, fallback),
-        "language": _language(tree, ld),
+        "section": _first(_first_text(ld.get("articleSection")), meta.value("article:section")),
+        "tags": _tags(meta, ld, fallback),
+        "language": _language(tree, meta, ld),
         "description": _first(
-            meta_value(tree, "description"),
-            meta_value(tree, "og:description"),
+            meta.value("description"),
+            meta.value("og:description"),
             _text(ld.get("description")),
         )
         or _first(fallback.get("description")),
         "image": _absolute(
             url,
-            _first(meta_value(tree, "og:image"), _image(ld.get("image")))
-            or _first(fallback.get("image")),
+            _first(*(meta.value(name) for name in _IMAGE_META), _image(ld.get("image"))),
         ),
     }
 
@@ -83,15 +115,14 @@ def iso_date(value: Any) -> str | None:
 
 def _authors(
     tree: HtmlElement,
+    meta: MetaTags,
     ld: dict[str, Any],
     fallback: Mapping[str, Any],
     site_names: set[str],
     url: str,
 ) -> list[str]:
     people, organisations = ld_author_names(ld.get("author"), jsonld_by_id(tree) if ld else {})
-    meta = [
-        value for name in _AUTHOR_META for value in meta_values(tree, name) if "://" not in value
-    ]
+    meta = [value for name in _AUTHOR_META for value in meta.values(name) if "://" not in value]
 
     def sources() -> Iterator[list[str]]:
         yield people or organisations  # an organisation is the author only when alone
@@ -103,9 +134,9 @@ def _authors(
     return pick_authors(unescaped, site_names, url)
 
 
-def _site_names(tree: HtmlElement, ld: dict[str, Any]) -> set[str]:
+def _site_names(meta: MetaTags, ld: dict[str, Any]) -> set[str]:
     """What the site calls itself: og:site_name, the JSON-LD publisher's names."""
-    names = set(meta_values(tree, "og:site_name")) | set(meta_values(tree, "application-name"))
+    names = set(meta.values("og:site_name")) | set(meta.values("application-name"))
     publisher = ld.get("publisher")
     for entry in publisher if isinstance(publisher, list) else [publisher]:
         if isinstance(entry, dict):
@@ -115,13 +146,13 @@ def _site_names(tree: HtmlElement, ld: dict[str, Any]) -> set[str]:
     return {name for name in names if name.strip()}
 
 
-def _tags(tree: HtmlElement, ld: dict[str, Any], fallback: Mapping[str, Any]) -> list[str]:
+def _tags(meta: MetaTags, ld: dict[str, Any], fallback: Mapping[str, Any]) -> list[str]:
     keywords = ld.get("keywords")
     if isinstance(keywords, str):
         keywords = keywords.split(",")
     if isinstance(keywords, list):
         keywords = [k for k in keywords if isinstance(k, str) and k.strip()]
-    candidates = keywords or meta_values(tree, "article:tag") or fallback.get("tags") or []
+    candidates = keywords or meta.values("article:tag") or fallback.get("tags") or []
     tags: list[str] = []
     for tag in candidates:
         tag = " ".join(str(tag).split())
@@ -130,15 +161,15 @@ def _tags(tree: HtmlElement, ld: dict[str, Any], fallback: Mapping[str, Any]) ->
     return tags
 
 
-def _language(tree: HtmlElement, ld: dict[str, Any]) -> str | None:
+def _language(tree: HtmlElement, meta: MetaTags, ld: dict[str, Any]) -> str | None:
     declared = _first(
-        _text(ld.get("inLanguage")), *tree.xpath("/html/@lang"), meta_value(tree, "og:locale")
+        _text(ld.get("inLanguage")), *tree.xpath("/html/@lang"), meta.value("og:locale")
     )
     return declared.replace("_", "-") if declared else None
 
 
-def _canonical_url(tree: HtmlElement, url: str) -> str | None:
-    href = _first(*tree.xpath('//link[@rel="canonical"]/@href'), meta_value(tree, "og:url"))
+def _canonical_url(tree: HtmlElement, meta: MetaTags, url: str) -> str | None:
+    href = _first(*tree.xpath('//link[@rel="canonical"]/@href'), meta.value("og:url"))
     return _absolute(url, href)
 
 

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import logging
 import re
+from dataclasses import dataclass
 
 from lxml.cssselect import CSSSelector
+from lxml.etree import XPath
 from lxml.html import HtmlElement
 
 from pipelines.words import count_words
@@ -37,6 +39,11 @@ _BOILERPLATE_TOKEN_RE = re.compile(
     r"cookie-banner|cookie-notice|consent-banner"
     r")$"
 )
+# The tokens of those that hold reader comments.
+_COMMENT_TOKEN_RE = re.compile(
+    r"^(comments?|comments-area|comment-respond|respond|commentform|comment-form|comment-list|"
+    r"comments-title|reply-title|comment-reply-title|disqus_thread)$"
+)
 _ALWAYS_REMOVED_TAGS = ("form", "button", "iframe", "noscript", "template")
 # Not text a reader sees: dropped first, so that shares of text are shares of visible text.
 _INVISIBLE_TAGS = ("script", "style")
@@ -51,24 +58,72 @@ _MIN_LINK_LIST_ITEMS = 2
 _LINKED_SHARE = 0.6
 
 
+@dataclass
+class Pruned:
+    """What `prune_page` removed."""
+
+    removed: int = 0  # containers
+    comment_prose: int = 0  # `prose_chars` of the reader comments among them
+
+
 def prune_boilerplate(tree: HtmlElement, extra_selectors: list[str] | tuple[str, ...] = ()) -> int:
     """Remove boilerplate containers from `tree` in place; return how many were removed."""
+    return prune_page(tree, extra_selectors).removed
+
+
+def prune_page(tree: HtmlElement, extra_selectors: list[str] | tuple[str, ...] = ()) -> Pruned:
+    """Remove boilerplate containers from `tree` in place; say how many, and how much
+    prose of reader comments went with them (pruned as comments, not as a possible part
+    of the story)."""
     for element in list(tree.iter(*_INVISIBLE_TAGS)):
         element.drop_tree()
     total_chars = len(_text(tree)) or 1
-    candidates = [el for el in tree.iter() if isinstance(el.tag, str) and _is_boilerplate(el)]
+    pruned = Pruned()
+    # Containers named as boilerplate first; link lists and link paragraphs are then
+    # looked for in what is left (those inside a removed container went with it).
+    candidates = [el for el in _CANDIDATES(tree) if _is_boilerplate(el)]
     for selector in extra_selectors:
         candidates.extend(CSSSelector(selector)(tree))
-    candidates.extend(_link_only_paragraphs(tree))
-    candidates.extend(_link_lists(tree))
-    removed = 0
-    for element in candidates:
-        if element.getparent() is None or _is_protected(element, total_chars):
-            continue
-        element.drop_tree()
-        removed += 1
+    _drop(tree, candidates, total_chars, pruned)
+    _drop(tree, [*_link_only_paragraphs(tree), *_link_lists(tree)], total_chars, pruned)
     unwrap_layout_tables(tree)
-    return removed
+    return pruned
+
+
+def _drop(
+    tree: HtmlElement, candidates: list[HtmlElement], total_chars: int, pruned: Pruned
+) -> None:
+    """Drop the `candidates` still in `tree` that are not protected, counting them."""
+    root = tree.getroottree().getroot()
+    for element in candidates:
+        if element.getparent() is None or element.getroottree().getroot() is not root:
+            continue  # removed already, with a container around it
+        if _is_protected(element, total_chars):
+            continue
+        if _is_comment_area(element):
+            pruned.comment_prose += prose_chars(element)
+        element.drop_tree()
+        pruned.removed += 1
+
+
+def _is_comment_area(element: HtmlElement) -> bool:
+    tokens = (element.get("class", "") + " " + element.get("id", "")).lower().split()
+    return any(_COMMENT_TOKEN_RE.match(token) for token in tokens)
+
+
+def prose_chars(tree: HtmlElement) -> int:
+    """Characters (not spaces) in the tree's paragraphs (`p` elements) of a sentence's
+    length: a cheap measure, in any script, of the story-like text pruning may remove."""
+    lengths = (_chars(paragraph.text_content()) for paragraph in tree.iter("p"))
+    return sum(length for length in lengths if length >= _MIN_PROSE_CHARS)
+
+
+def _chars(text: str) -> int:
+    return len(text) - sum(map(text.count, (" ", "\n", "\t", "\xa0")))
+
+
+# A `p` with this many characters (not spaces) is a sentence long, in any script.
+_MIN_PROSE_CHARS = 40
 
 
 def unwrap_layout_tables(tree: HtmlElement) -> int:
@@ -116,6 +171,11 @@ def _is_boilerplate(element: HtmlElement) -> bool:
     return any(_BOILERPLATE_TOKEN_RE.match(token) for token in tokens)
 
 
+# The elements `_is_boilerplate` may find, in document order: those with a class or an
+# id, and the always removed tags (one XPath query instead of a look at every element).
+_CANDIDATES = XPath("//*[@class or @id]|" + "|".join(f"//{tag}" for tag in _ALWAYS_REMOVED_TAGS))
+
+
 def _is_protected(element: HtmlElement, total_chars: int) -> bool:
     if element.tag in _PROTECTED_TAGS or element.get("itemprop") == "articleBody":
         return True
@@ -152,6 +212,8 @@ def _link_lists(tree: HtmlElement) -> list[HtmlElement]:
 
 
 def _is_link_only(element: HtmlElement) -> bool:
+    if element.find(".//a") is None:
+        return False
     text = _text(element).replace(" ", "")
     if not text:
         return False

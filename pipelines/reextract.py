@@ -1,19 +1,24 @@
 """Re-extraction: run the current extraction again over the raw pages in the archive.
 
 An archive gets better when extraction gets better: each article's latest stored page is
-extracted again, the site's learned boilerplate is removed, and the article is updated if
-its text or metadata changed (`Archive.update_extraction`, which keeps the old version of
-a changed text in `article_versions`).
+decoded with the encoding recorded for it (`pages.encoding`) and extracted again (in
+worker processes, as in a crawl), the site's learned boilerplate is removed, and the
+article is updated if its text or metadata changed (`Archive.update_extraction`, which
+keeps the old version of a changed text in `article_versions`).
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable, Mapping
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from concurrent.futures import Future
 from dataclasses import dataclass
+from typing import Any
 
 from pipelines.archive import Archive
-from pipelines.extraction import SiteProfile, extract_article
+from pipelines.extraction import ExtractedArticle, SiteProfile
+from pipelines.extraction_pool import ExtractionPool
 from pipelines.site_blocks import BlockLearner
 
 __all__ = ["ReextractReport", "reextract"]
@@ -43,24 +48,32 @@ def reextract(
     site: str | None = None,
     progress: Progress = _no_progress,
     profiles: Mapping[str, SiteProfile] | None = None,
+    pool: ExtractionPool | None = None,
 ) -> ReextractReport:
     """Re-extract every archived article (of `site`, if given), with the `profiles` of the
     sites that have one (their extra boilerplate selectors); `progress` wraps the
-    iteration over article ids (for a progress bar)."""
+    iteration over article ids (for a progress bar). Pages are extracted by `pool`'s
+    workers (inline without one); learning and writing stay here, in article order."""
     profiles = profiles or {}
+    pool = pool or ExtractionPool(workers=0)
     keys = archive.article_keys(site)
     missing = [key[0] for key in keys if not archive.has_page_blocks(key[1], key[2])]
-    _count_blocks(archive, learner, missing, progress, profiles)
+    for _, row, extracted in _extractions(
+        archive, pool, progress(missing, "counting blocks"), profiles
+    ):
+        # Pages archived before block statistics existed: counted first, so that the
+        # re-extraction of the first articles already knows the whole site.
+        if row is not None and isinstance(extracted, ExtractedArticle):
+            learner.learn(row["site"], row["url"], extracted)
     report = ReextractReport(articles=len(keys))
-    for article_id in progress([key[0] for key in keys], "re-extracting"):
-        stored = archive.article_with_page(article_id)
-        if stored is None:
+    ids = progress([key[0] for key in keys], "re-extracting")
+    for article_id, row, extracted in _extractions(archive, pool, ids, profiles):
+        if row is None:
             report.failed += 1
             continue
-        row, html = stored
-        extracted = extract_article(html, row["url"], profiles.get(row["site"]))
-        if extracted is None:
-            logger.warning("No article text extracted any more from %s; kept", row["url"])
+        if not isinstance(extracted, ExtractedArticle):
+            why = "no article text" if extracted is None else f"extraction failed: {extracted}"
+            logger.warning("%s any more from %s; kept", why, row["url"])
             report.failed += 1
             continue
         cleaned = learner.learn_and_clean(row["site"], row["url"], extracted)
@@ -71,20 +84,42 @@ def reextract(
     return report
 
 
-def _count_blocks(
+def _extractions(
     archive: Archive,
-    learner: BlockLearner,
-    ids: list[int],
-    progress: Progress,
+    pool: ExtractionPool,
+    ids: Iterable[int],
     profiles: Mapping[str, SiteProfile],
-) -> None:
-    """Count the blocks of pages archived before block statistics existed, so that the
-    re-extraction of the first articles already knows the whole site."""
-    for article_id in progress(ids, "counting blocks"):
+) -> Iterator[tuple[int, dict[str, Any] | None, ExtractedArticle | Exception | None]]:
+    """(id, article row, what extraction made of its latest stored page: the article,
+    None for no article text, or the error) for each article id, in order; row None for
+    an article without a stored page. A few pages per worker are in flight at a time."""
+    window: deque[tuple[int, dict[str, Any] | None, Future[ExtractedArticle | None] | None]]
+    window = deque()
+    in_flight = max(2, 4 * pool.workers)
+    for article_id in ids:
         stored = archive.article_with_page(article_id)
         if stored is None:
-            continue
-        row, html = stored
-        extracted = extract_article(html, row["url"], profiles.get(row["site"]))
-        if extracted is not None:
-            learner.learn(row["site"], row["url"], extracted)
+            window.append((article_id, None, None))
+        else:
+            row, html = stored
+            future = pool.extract(
+                html, row["url"], profiles.get(row["site"]), archive.page_encoding(article_id)
+            )
+            window.append((article_id, row, future))
+        while len(window) > in_flight:
+            yield _result(*window.popleft())
+    while window:
+        yield _result(*window.popleft())
+
+
+def _result(
+    article_id: int,
+    row: dict[str, Any] | None,
+    future: Future[ExtractedArticle | None] | None,
+) -> tuple[int, dict[str, Any] | None, ExtractedArticle | Exception | None]:
+    if future is None:
+        return article_id, row, None
+    try:
+        return article_id, row, future.result()
+    except Exception as error:  # one broken page must not stop the re-extraction
+        return article_id, row, error

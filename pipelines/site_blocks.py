@@ -21,7 +21,7 @@ thresholds come from the `BOILERPLATE_*` settings.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from pipelines.words import count_words, word_phrase
@@ -103,30 +103,96 @@ def page_blocks(text: str) -> dict[str, str]:
     return blocks
 
 
-class BlockLearner:
-    """Records each page's blocks in the archive and removes the site's learned ones."""
+@dataclass
+class _SiteCounts:
+    """A site's block statistics as the learner holds them during a run: the pages
+    counted, and how many of them each block is on (every block seen in this run, and the
+    blocks the archive had on two pages or more)."""
 
-    def __init__(self, archive: Archive, settings: LearningSettings) -> None:
+    pages: int
+    counts: dict[str, int]
+    frequent: set[str] = field(default_factory=set)  # the blocks on two pages or more
+    urls_counted: set[str] = field(default_factory=set)  # in this run
+
+    def add(self, key: str, delta: int) -> None:
+        """Count a block on `delta` more pages (fewer if negative)."""
+        count = self.counts.get(key, 0) + delta
+        if count <= 0:
+            self.counts.pop(key, None)
+            self.frequent.discard(key)
+            return
+        self.counts[key] = count
+        if count >= 2:
+            self.frequent.add(key)
+        else:
+            self.frequent.discard(key)
+
+
+class BlockLearner:
+    """Counts each page's blocks per site and removes the site's learned ones.
+
+    The statistics are read from the archive once per site and then held in memory, so a
+    crawl asks the archive for nothing but the earlier blocks of a page fetched before.
+    With `write`, `learn` also records each page's blocks in the archive (re-extraction);
+    without, the caller stores what `learn` returns (the crawl's store stage, the one
+    writer of the archive, does it in its batches)."""
+
+    def __init__(self, archive: Archive, settings: LearningSettings, write: bool = True) -> None:
         self.archive = archive
         self.settings = settings
+        self.write = write
+        self._sites: dict[str, _SiteCounts] = {}
 
-    def learn(self, site: str, url: str, article: ExtractedArticle) -> None:
+    def _site(self, site: str) -> _SiteCounts:
+        counts = self._sites.get(site)
+        if counts is None:
+            pages, frequent = self.archive.block_counts(site)
+            counts = _SiteCounts(pages, dict(frequent), set(frequent))
+            self._sites[site] = counts
+        return counts
+
+    def learn(self, site: str, url: str, article: ExtractedArticle) -> dict[str, str]:
         """Count the blocks of the page at `url` for `site` (replacing what an earlier
-        fetch of the same URL counted)."""
-        if self.settings.enabled:
-            self.archive.record_page_blocks(site, url, page_blocks(article.text))
+        fetch of the same URL counted); return them (fingerprint -> text)."""
+        blocks = page_blocks(article.text)
+        if not self.settings.enabled:
+            return blocks
+        counts = self._site(site)
+        earlier = self.archive.page_fingerprints(site, url)
+        if earlier is None:
+            if url in counts.urls_counted:  # counted this run, not stored yet
+                return blocks
+            counts.pages += 1
+            earlier = set()
+        counts.urls_counted.add(url)
+        for key in earlier - set(blocks):
+            counts.add(key, -1)
+        for key in set(blocks) - earlier:
+            counts.add(key, 1)
+        if self.write:
+            self.archive.record_page_blocks(site, url, blocks)
+        return blocks
 
     def boilerplate(self, site: str) -> LearnedBlocks:
         """The blocks that are boilerplate on `site` now."""
         settings = self.settings
         if not settings.enabled:
             return LearnedBlocks()
-        common = self.archive.recurring_blocks(site, settings.min_pages, settings.share)
+        counts = self._site(site)
+        if counts.pages < max(settings.min_pages, 1):
+            return LearnedBlocks()
+        common = {
+            key for key in counts.frequent if counts.counts[key] > settings.share * counts.pages
+        }
         repeated: set[str] = set()
         if settings.min_repeats > 0:
-            repeated = self.archive.recurring_blocks(
-                site, settings.min_pages, settings.min_share, min_repeats=settings.min_repeats
-            )
+            least = max(settings.min_repeats, 2)
+            repeated = {
+                key
+                for key in counts.frequent
+                if counts.counts[key] >= least
+                and counts.counts[key] > settings.min_share * counts.pages
+            }
         return LearnedBlocks(
             frozenset(common), frozenset(repeated - common), settings.repeat_max_words
         )

@@ -9,12 +9,18 @@ shapes the spider learned, and closes the run with its status and counts.
 from __future__ import annotations
 
 import logging
-from typing import Any
+import sqlite3
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, ClassVar
 
 from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
+from twisted.internet.task import LoopingCall
 
+from crawler.budget import budget_warning
 from crawler.classify import PageKind
 from crawler.items import Article, CrawlError, NotModified, PageVisit
 from pipelines.archive import Archive, RunCounts
@@ -23,16 +29,111 @@ logger = logging.getLogger(__name__)
 
 # Close reasons of a run that did not end by itself.
 _INTERRUPTED_REASONS = frozenset({"shutdown", "cancelled"})
+# The error of a run whose reactor stopped before the crawl could close.
+FORCED_STOP = "crawl stopped at once (a second Ctrl-C or SIGTERM, or a stop that hung)"
+
+
+class ArchiveWriter:
+    """The one connection that writes an archive file in this process, and its open batch.
+
+    A crawl of several sites runs one crawler (and one store stage) per site in one
+    process; SQLite takes one writer at a time, so they share this writer and its batch
+    instead of each holding a transaction that the others would wait for."""
+
+    _open: ClassVar[dict[Path, ArchiveWriter]] = {}
+
+    def __init__(self, archive: Archive, key: Path) -> None:
+        self.archive = archive
+        self.key = key
+        self.users = 0
+        # The items written in the open batch: their stage, URL and the counter they raised.
+        self.pending: list[tuple[StorePipeline, str, str | None]] = []
+
+    @classmethod
+    def acquire(cls, path: str | Path) -> ArchiveWriter:
+        """The writer of the archive at `path`, opened on first use."""
+        key = Path(path).resolve()
+        writer = cls._open.get(key)
+        if writer is None:
+            writer = cls._open[key] = cls(Archive.open(path), key)
+        writer.users += 1
+        return writer
+
+    def release(self) -> None:
+        """Commit what is pending; close the archive when no stage uses it any more."""
+        self.flush()
+        self.users -= 1
+        if self.users <= 0:
+            self._open.pop(self.key, None)
+            self.archive.close()
+
+    def write(self, stage: StorePipeline, url: str, write: Callable[[], str | None]) -> None:
+        """Run `write` (which returns the stats counter it raised) in a savepoint of its
+        own in the open batch, for `stage`."""
+        try:
+            self.archive.begin_batch()
+            with self.archive.db.atomic():
+                counter = write()
+        except sqlite3.Error as error:
+            if self.pending and not self.archive.in_batch:
+                # SQLite undid the whole batch, not only this savepoint (it does when a
+                # full disk stops it spilling pages): the batch's items are lost too.
+                self._lose_pending(error)
+            stage.lost([(url, None)], error)
+            return
+        if counter:
+            stage.crawler.stats.inc_value(counter)
+        self.pending.append((stage, url, counter))
+
+    def flush(self) -> None:
+        """Commit the open batch. If the commit fails (a full disk), every item of the
+        batch is lost: each is reported to its stage, whose run will not end `ok`."""
+        if not self.archive.in_batch:
+            return
+        try:
+            self.archive.commit_batch()
+        except sqlite3.Error as error:
+            self.archive.rollback_batch()
+            self._lose_pending(error)
+        else:
+            self.pending = []
+
+    def _lose_pending(self, error: sqlite3.Error) -> None:
+        """Report every item of the undone batch to its stage as lost, and take back the
+        counters they raised."""
+        pending, self.pending = self.pending, []
+        by_stage: dict[StorePipeline, list[tuple[str, str | None]]] = {}
+        for stage, url, counter in pending:
+            if counter:
+                stage.crawler.stats.inc_value(counter, -1)
+            by_stage.setdefault(stage, []).append((url, counter))
+        for stage, items in by_stage.items():
+            stage.lost(items, error)
 
 
 class StorePipeline:
-    """Archives `Article` items and records `CrawlError` items; one run row per crawl."""
+    """Archives `Article` items and records `CrawlError` items; one run row per crawl.
+
+    Writes go in batches: one transaction of at most `STORE_BATCH_SIZE` items, committed
+    at least every `STORE_BATCH_SECONDS`, when the crawl ends, and when the reactor stops
+    (a second Ctrl-C included). Each item is a savepoint of its own inside it, so a write
+    that fails loses that item alone. What could not be written is a `crawl_errors` row of
+    kind `storage` (on stderr if even that cannot be written), and the run does not end
+    `ok`. The stages of every crawler writing one archive in this process share its
+    `ArchiveWriter`."""
 
     def __init__(self, crawler: Crawler, db_path: str) -> None:
         self.crawler = crawler
         self.db_path = db_path
         self.archive: Archive | None = None
+        self.writer: ArchiveWriter | None = None
         self.run_id: int | None = None
+        settings = crawler.settings
+        self.batch_size = max(settings.getint("STORE_BATCH_SIZE"), 1)
+        self.batch_seconds = settings.getfloat("STORE_BATCH_SECONDS")
+        self._flusher: LoopingCall | None = None
+        self._shutdown_trigger: Any = None
+        self.storage_errors: list[str] = []
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> StorePipeline:
@@ -43,7 +144,10 @@ class StorePipeline:
 
     def open_spider(self) -> None:
         """Open the archive and start the run's `crawl_runs` row."""
-        self.archive = Archive.open(self.db_path)
+        from twisted.internet import reactor  # the one Scrapy installed
+
+        self.writer = ArchiveWriter.acquire(self.db_path)
+        self.archive = self.writer.archive
         site = getattr(self.crawler.spider, "site", None)
         name = self._site_name()
         stale = self.archive.close_stale_runs(name)
@@ -53,50 +157,159 @@ class StorePipeline:
         self.run_id = self.archive.start_run(name, site.start_urls if site else [], mode)
         self.crawler.stats.set_value("archive/run_id", self.run_id)
         logger.info("Crawl run %s started, archiving into %s", self.run_id, self.db_path)
+        self._flusher = LoopingCall(self.flush)
+        self._flusher.start(self.batch_seconds, now=False)
+        self._shutdown_trigger = reactor.addSystemEventTrigger(
+            "before", "shutdown", self._reactor_stopping
+        )
 
     def process_item(self, item: Any) -> Any:
         """Store an article (counting new / updated / unchanged) or record an error."""
+        assert self.archive is not None and self.run_id is not None
+        if isinstance(item, PageVisit | CrawlError):
+            self._write(item.url, lambda: self._record(item))
+            raise DropItem(f"{type(item).__name__} recorded: {item.url}", log_level="DEBUG")
+        if isinstance(item, Article):
+            self._write(item.page.url, lambda: self._store(item))
+        elif isinstance(item, NotModified):
+            self._write(item.url, lambda: self._not_modified(item))
+        return item
+
+    def _write(self, url: str, write: Callable[[], str | None]) -> None:
+        """Run `write` in the open batch; commit the batch when it is full."""
+        assert self.writer is not None
+        self.writer.write(self, url, write)
+        if len(self.writer.pending) >= self.batch_size:
+            self.writer.flush()
+
+    def _store(self, item: Article) -> str:
+        assert self.archive is not None and self.run_id is not None
+        outcome = self.archive.store_article(item.page, item.extracted, self.run_id)
+        if item.blocks is not None:
+            self.archive.record_page_blocks(item.page.site, item.page.url, item.blocks)
+        return f"archive/articles_{outcome}"
+
+    def _not_modified(self, item: NotModified) -> str | None:
+        assert self.archive is not None and self.run_id is not None
+        if self.archive.mark_not_modified(item.url, item.fetched_at, self.run_id):
+            return "archive/articles_not_modified"
+        return None
+
+    def _record(self, item: PageVisit | CrawlError) -> str | None:
         assert self.archive is not None and self.run_id is not None
         if isinstance(item, PageVisit):
             self.archive.record_fetch(
                 item.site, item.url, item.kind, item.status, self.run_id, item.template
             )
-            raise DropItem(f"{item.kind} page recorded: {item.url}", log_level="DEBUG")
-        if isinstance(item, CrawlError):
-            self.archive.record_error(
-                self.run_id, item.url, item.kind, item.message, item.status, item.found_via
+            return None
+        self.archive.record_error(
+            self.run_id, item.url, item.kind, item.message, item.status, item.found_via
+        )
+        remembered = _remembered_error_kind(item)
+        if remembered is not None:
+            self.archive.record_fetch(
+                self._site_name(), item.url, remembered, item.status, self.run_id
             )
-            remembered = _remembered_error_kind(item)
-            if remembered is not None:
-                self.archive.record_fetch(
-                    self._site_name(), item.url, remembered, item.status, self.run_id
-                )
-            self.crawler.stats.inc_value("archive/errors")
-            raise DropItem(f"{item.kind} error recorded for {item.url}", log_level="DEBUG")
-        if isinstance(item, Article):
-            outcome = self.archive.store_article(item.page, item.extracted, self.run_id)
-            self.crawler.stats.inc_value(f"archive/articles_{outcome}")
-        elif isinstance(item, NotModified) and self.archive.mark_not_modified(
-            item.url, item.fetched_at, self.run_id
-        ):
-            self.crawler.stats.inc_value("archive/articles_not_modified")
-        return item
+        return "archive/errors"
+
+    def flush(self) -> None:
+        """Commit the open batch (of every stage writing this archive)."""
+        if self.writer is not None:
+            self.writer.flush()
+
+    def lost(self, items: list[tuple[str, str | None]], error: sqlite3.Error) -> None:
+        """Report items that could not be written: a log line, and a `storage` error row
+        each (on stderr if even those cannot be written)."""
+        assert self.archive is not None and self.run_id is not None
+        message = f"could not be written to the archive: {type(error).__name__}: {error}"
+        logger.error("%s item(s) %s", len(items), message)
+        self.storage_errors.extend(url for url, _ in items)
+        self.crawler.stats.inc_value("archive/storage_errors", len(items))
+        try:
+            with self.archive.db.atomic():
+                for url, _ in items:
+                    self.archive.record_error(self.run_id, url, "storage", message)
+        except sqlite3.Error as again:
+            print(
+                f"newsarchive: {len(items)} item(s) {message}; the error rows could not be"
+                f" written either ({again}): " + " ".join(url for url, _ in items),
+                file=sys.stderr,
+            )
 
     def spider_closed(self, reason: str) -> None:
-        """Close the run with its status (from the close `reason`) and counts, then the
-        archive. Runs after every item has gone through the pipelines."""
+        """Commit the last batch, close the run with its status (from the close `reason`)
+        and counts, then the archive. Runs after every item has gone through the
+        pipelines."""
         if self.archive is None or self.run_id is None:
             return
+        from twisted.internet import reactor
+
+        if self._flusher is not None and self._flusher.running:
+            self._flusher.stop()
+        if self._shutdown_trigger is not None:
+            reactor.removeSystemEventTrigger(self._shutdown_trigger)
+            self._shutdown_trigger = None
         shapes = getattr(self.crawler.spider, "shapes", None)
         if shapes is not None:
-            self.archive.save_url_shapes(self._site_name(), shapes.rows(only_changed=True))
+            self._write("url_shapes", lambda: self._save_shapes(shapes))
+        self.flush()
         counts = self._counts()
         status, error = self._run_status(reason, counts)
+        if self.storage_errors:
+            status, error = self._storage_status(counts, status, error)
         complete = status == "ok" and reason == "finished"
-        self.archive.finish_run(self.run_id, status, counts, error, complete=complete)
+        try:
+            self.archive.finish_run(self.run_id, status, counts, error, complete=complete)
+        except sqlite3.Error as failure:
+            print(
+                f"newsarchive: the end of run {self.run_id} could not be recorded: {failure}",
+                file=sys.stderr,
+            )
         logger.info("Crawl run %s %s: %s", self.run_id, status, counts)
-        self.archive.close()
+        self._release()
+
+    def _reactor_stopping(self) -> None:
+        """The reactor stops before the crawl closed (a second Ctrl-C or SIGTERM): commit
+        what is written and record the run as interrupted, with its counts."""
+        self._shutdown_trigger = None
+        if self.archive is None or self.run_id is None:
+            return
+        self.flush()
+        counts = self._counts()
+        try:
+            self.archive.finish_run(self.run_id, "interrupted", counts, FORCED_STOP)
+        except sqlite3.Error as failure:
+            print(
+                f"newsarchive: the end of run {self.run_id} could not be recorded: {failure}",
+                file=sys.stderr,
+            )
+        self._release()
+
+    def _release(self) -> None:
+        if self._flusher is not None and self._flusher.running:
+            self._flusher.stop()
+        if self.writer is not None:
+            self.writer.release()
+        self.writer = None
         self.archive = None
+
+    def _storage_status(
+        self, counts: RunCounts, status: str, error: str | None
+    ) -> tuple[str, str | None]:
+        """The run's status when items could not be written: `failed` if nothing was
+        archived, else `warning` (an interrupted run stays `interrupted`)."""
+        lost = len(self.storage_errors)
+        what = (
+            f"{lost} item(s) could not be written to the archive (first: {self.storage_errors[0]})"
+        )
+        if status == "interrupted":
+            return status, f"{error}; {what}"
+        stored = counts.articles_new + counts.articles_updated + counts.articles_unchanged
+        return ("warning" if stored else "failed"), what
+
+    def _save_shapes(self, shapes: Any) -> None:
+        assert self.archive is not None
+        self.archive.save_url_shapes(self._site_name(), shapes.rows(only_changed=True))
 
     def _counts(self) -> RunCounts:
         stats = self.crawler.stats
@@ -108,7 +321,8 @@ class StorePipeline:
             articles_unchanged=stats.get_value("archive/articles_unchanged", 0),
             articles_not_modified=stats.get_value("archive/articles_not_modified", 0),
             articles_skipped=stats.get_value("incremental/skipped", 0),
-            errors=stats.get_value("archive/errors", 0),
+            errors=stats.get_value("archive/errors", 0)
+            + stats.get_value("archive/storage_errors", 0),
             listing_pages=stats.get_value(f"news/pages/{PageKind.LISTING}", 0),
             feed_pages=stats.get_value("news/feeds", 0),
             sitemap_pages=stats.get_value("news/sitemaps", 0),
@@ -122,6 +336,9 @@ class StorePipeline:
     def _run_status(self, reason: str, counts: RunCounts) -> tuple[str, str | None]:
         if reason in _INTERRUPTED_REASONS:
             return "interrupted", f"crawl stopped before the end ({reason})"
+        short = budget_warning(reason, self.crawler.stats, self.crawler.settings)
+        if short:  # a crawl budget, the memory limit or DEPTH_LIMIT: not complete
+            return "warning", short
         walls = counts.errors_by_kind.get("wall", 0)
         if counts.errors and not self._any_page_parsed() and not walls:
             url, kind, message = self._first_error()

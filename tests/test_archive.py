@@ -3,15 +3,15 @@
 import hashlib
 import json
 import sqlite3
-import zlib
 from contextlib import closing
 from dataclasses import replace
 from datetime import datetime
 
 import pytest
+import zstandard
 
 from crawler.items import ArticlePage
-from pipelines.archive import Archive, ArchiveError, RunCounts, page_html
+from pipelines.archive import Archive, ArchiveError, RunCounts
 from pipelines.extraction import EXTRACTOR_VERSION, ExtractedArticle
 
 URL = "http://127.0.0.1:8765/2023/03/18/harbour-pier-to-close/"
@@ -40,6 +40,7 @@ TABLES = {
     "article_terms",
     "fetched_urls",
     "url_shapes",
+    "page_dictionaries",
 }
 
 
@@ -133,6 +134,7 @@ def test_open_twice_applies_migrations_once(tmp_path):
             "m003_block_stats",
             "m004_article_terms",
             "m005_site_knowledge",
+            "m006_page_dictionaries",
         ]
         assert archive.count("articles") == 1
         assert archive.count("crawl_runs") == 1
@@ -209,15 +211,15 @@ def test_store_new_article_exact_row(tmp_path):
 
 
 def test_store_new_article_exact_page_row(tmp_path):
-    """The pages row holds the response, its body zlib-compressed, linked to the article."""
+    """The pages row holds the response, its body zstd-compressed, linked to the article."""
     with closing(Archive.open(tmp_path / "archive.db")) as archive:
         run_id = archive.start_run("coastline", [LISTING])
         archive.store_article(make_page(), make_article(), run_id)
         (page,) = list(archive.db["pages"].rows)
         (article,) = list(archive.db["articles"].rows)
-    assert zlib.decompress(page["html_zlib"]) == BODY
-    assert page_html(page) == BODY
-    assert {k: v for k, v in page.items() if k != "html_zlib"} == {
+        assert archive.page_html(page) == BODY
+    assert zstandard.ZstdDecompressor().decompress(page["html_zstd"]) == BODY
+    assert {k: v for k, v in page.items() if k != "html_zstd"} == {
         "id": 1,
         "url": URL,
         "requested_url": URL + "?utm_source=feed",
@@ -228,6 +230,8 @@ def test_store_new_article_exact_page_row(tmp_path):
         "encoding": "utf-8",
         "content_length": len(BODY),
         "sha256": sha256(BODY),
+        "html_zlib": None,
+        "dictionary_id": None,
         "crawl_run_id": run_id,
     }
 
@@ -340,11 +344,11 @@ def test_changed_page_bytes_add_page_row_for_unchanged_article(tmp_path):
         assert archive.store_article(later, make_article(), run_id) == "unchanged"
         pages = list(archive.db["pages"].rows)
         (article,) = list(archive.db["articles"].rows)
+        assert [archive.page_html(p) for p in pages] == [BODY, BODY_CHANGED]
     assert [(p["id"], p["article_id"], p["sha256"]) for p in pages] == [
         (1, article["id"], sha256(BODY)),
         (2, article["id"], sha256(BODY_CHANGED)),
     ]
-    assert [page_html(p) for p in pages] == [BODY, BODY_CHANGED]
     assert article["page_id"] == 2
     assert article["last_seen"] == "2023-03-19T10:00:00+00:00"
 

@@ -91,7 +91,7 @@ def test_raw_page_kept_for_every_article(demo_archive: Path):
     assert missing == []
     [(status, headers, length)] = rows(
         demo_archive,
-        "SELECT p.status, p.headers, length(p.html_zlib) < p.content_length FROM pages p"
+        "SELECT p.status, p.headers, length(p.html_zstd) < p.content_length FROM pages p"
         " JOIN articles a ON a.page_id = p.id WHERE a.url LIKE ?",
         (f"%/{SEED_SLUG}/",),
     )

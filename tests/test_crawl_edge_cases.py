@@ -129,7 +129,7 @@ def test_interrupted_crawl_keeps_what_it_archived(tmp_path: Path):
     archived article whole (with its page), and the database intact."""
     root = tmp_path / "site"
     links = []
-    for n in range(60):
+    for n in range(150):
         path = f"/2024/06/{n % 28 + 1:02d}/harbour-story-number-{n}/"
         write(root, path, article_html(f"Harbour story {n}"))
         links.append(f"<li><a href='{path}'>Story {n}</a></li>")
@@ -154,7 +154,7 @@ def test_interrupted_crawl_keeps_what_it_archived(tmp_path: Path):
     assert process.returncode == 1, stdout + stderr
     [(status, new)] = rows(db, "SELECT status, articles_new FROM crawl_runs")
     assert status == "interrupted"
-    assert 0 < new < 60
+    assert 0 < new < 150
     assert rows(db, "SELECT count(*) FROM articles") == [(new,)]
     assert rows(db, "SELECT count(*) FROM articles a JOIN pages p ON p.id = a.page_id") == [(new,)]
     assert rows(db, "PRAGMA integrity_check") == [("ok",)]

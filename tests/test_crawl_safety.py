@@ -11,9 +11,8 @@ import subprocess
 import sys
 import threading
 import time
-import zlib
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from pathlib import Path
 
 import pytest
@@ -35,6 +34,7 @@ from crawler.scope import (
 from crawler.sites import SitesFileError, load_sites, site_from_urls
 from crawler.spiders.news import NewsSpider
 from crawler.urls import is_fetchable
+from pipelines.archive import Archive
 
 SECRET = "LOCAL-FILE-MARKER-5f3a9c"  # in a local file that a crawl must never read
 DATA_SECRET = "DATA-URL-MARKER-81c2d7"  # in a data: URL that must never be "fetched"
@@ -134,10 +134,8 @@ def archive_text(db: Path) -> str:
     pages' HTML (stored compressed)."""
     raw = db.read_bytes().decode("latin-1")
     articles = rows(db, "SELECT url, title, text, description FROM articles")
-    pages = [
-        zlib.decompress(html).decode("latin-1")
-        for (html,) in rows(db, "SELECT html_zlib FROM pages WHERE html_zlib IS NOT NULL")
-    ]
+    with closing(Archive.open(db)) as archive:
+        pages = [archive.page_html(row).decode("latin-1") for row in archive.db["pages"].rows]
     return "\n".join([raw, repr(articles), *pages])
 
 

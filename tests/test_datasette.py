@@ -167,7 +167,8 @@ def test_authors_and_tags_facets_count_json_lists(datasette_url: str, explore_ar
 
 
 def test_internal_tables_hidden(datasette_url: str):
-    """FTS shadow tables, block statistics and migrations are hidden; the rest are not."""
+    """FTS shadow tables, block statistics, page dictionaries and migrations are hidden; the
+    rest are not."""
     tables = _json(datasette_url + f"/{DB}.json")["tables"]
     hidden = {table["name"] for table in tables if table["hidden"]}
     shown = {table["name"] for table in tables if not table["hidden"]}
@@ -180,6 +181,7 @@ def test_internal_tables_hidden(datasette_url: str):
         "article_terms",
         "block_stats",
         "block_stats_pages",
+        "page_dictionaries",
         "_sqlite_migrations",
     }
     assert shown == {
@@ -193,6 +195,7 @@ def test_internal_tables_hidden(datasette_url: str):
     }
     page = _get(datasette_url + f"/{DB}")
     assert "block_stats" not in page
+    assert "page_dictionaries" not in page
 
 
 def test_latest_articles_query(datasette_url: str, explore_archive: Path):

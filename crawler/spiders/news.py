@@ -27,11 +27,12 @@ import scrapy
 from scrapy.exceptions import (
     CannotResolveHostError,
     CloseSpider,
+    DownloadCancelledError,
     DownloadConnectionRefusedError,
     DownloadTimeoutError,
     IgnoreRequest,
 )
-from scrapy.http import Response, TextResponse
+from scrapy.http import HtmlResponse, JsonResponse, Response, TextResponse, XmlResponse
 from scrapy.linkextractors import LinkExtractor
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.internet.error import (
@@ -44,7 +45,9 @@ from twisted.python.failure import Failure
 
 from crawler.classify import PageKind, classify_page, looks_like_article_url
 from crawler.discovery import (
+    MAX_SITEMAP_BYTES,
     DiscoveredURL,
+    SitemapTooLarge,
     feed_entries,
     feed_links,
     looks_like_feed,
@@ -53,13 +56,16 @@ from crawler.discovery import (
     pagination_links,
     sitemap_entries,
     sitemaps_from_robots,
+    unpack_sitemap,
 )
 from crawler.items import ArticlePage, CrawlError, NotModified, PageVisit
+from crawler.redirects import RedirectError
 from crawler.scope import OffsiteRequest
 from crawler.sites import SiteConfig, load_sites, select_site, site_from_urls
 from crawler.url_shapes import ARTICLE, LISTING, OTHER, ShapeBook, url_template
 from crawler.urls import is_fetchable, netloc, normalize_url, path_of, url_key
 from crawler.walls import wall_reason
+from pipelines.encoding import page_encoding
 
 logger = logging.getLogger(__name__)
 
@@ -106,6 +112,10 @@ _CANONICAL_HREF = (
 # A link text this long reads as a headline: a listing's teaser, not a menu entry.
 _HEADLINE_CHARS = 20
 
+# The child sitemaps of a sitemap index come after every page already found: they are the
+# backlog, read a few at a time (see crawler/pacing.py).
+_SITEMAP_CHILD_PRIORITY = -1
+
 
 @dataclass
 class PageLinks:
@@ -147,6 +157,11 @@ class NewsSpider(scrapy.Spider):
         self.taxonomy_keys: set[str] = set()  # url_keys of tag, category and author pages
         # Start requests bypass the duplicate filter: links back to them are dropped here.
         self.start_keys = {url_key(url) for url in self.site.start_urls}
+        self.max_download_size = 0  # DOWNLOAD_MAXSIZE; sitemaps unpack to at most this
+        self.sitemap_max_size = MAX_SITEMAP_BYTES
+        self.max_query_variants = 0  # NEWS_MAX_QUERY_VARIANTS (0: no limit)
+        self.query_variants: dict[str, set[str]] = {}  # path -> query strings followed
+        self.capped_paths: set[str] = set()  # paths whose other variants are not followed
 
     @classmethod
     def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> NewsSpider:
@@ -157,6 +172,9 @@ class NewsSpider(scrapy.Spider):
             "NEWS_FOLLOW_ARTICLE_LINKS"
         )
         spider.barren_limit = crawler.settings.getint("NEWS_BARREN_LISTINGS")
+        spider.max_download_size = crawler.settings.getint("DOWNLOAD_MAXSIZE")
+        spider.sitemap_max_size = spider.max_download_size or MAX_SITEMAP_BYTES
+        spider.max_query_variants = crawler.settings.getint("NEWS_MAX_QUERY_VARIANTS")
         return spider
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
@@ -183,14 +201,18 @@ class NewsSpider(scrapy.Spider):
     ) -> Iterator[scrapy.Request | ArticlePage | NotModified | CrawlError]:
         """Yield the page as an `ArticlePage` if it is an article, and follow its links if
         it is a listing in scope. A revisit answered 304 is a `NotModified`; a consent
-        wall or bot challenge is a `CrawlError`, never an article."""
+        wall or bot challenge, an empty page, or an article link that is no HTML page (a
+        PDF, an image, JSON) is a `CrawlError`, never an article."""
         if response.status == 304:
             self.crawler.stats.inc_value("news/not_modified")
             url = response.meta.get("archived_url") or normalize_url(response.url)
             yield NotModified(url, self.site.name, _now())
             return
-        if not isinstance(response, TextResponse):
-            self.crawler.stats.inc_value("news/skipped/not_html")
+        if not _is_page(response):
+            yield from self._not_html(response, found_via)
+            return
+        if not response.body.strip():
+            yield self._page_error(response, "empty", "empty page (no content)", found_via)
             return
         tree = response.selector.root
         reason = wall_reason(tree)
@@ -251,7 +273,9 @@ class NewsSpider(scrapy.Spider):
         """Remember the pages other pages link to as their tag, category or author page
         (`rel="tag"`, `rel="category"`, `rel="author"`, a tag cloud): listings."""
         for href in tree.xpath(_TAXONOMY_HREFS):
-            self.taxonomy_keys.add(url_key(response.urljoin(href.strip())))
+            url = _absolute(response, href)
+            if url is not None:
+                self.taxonomy_keys.add(url_key(url))
 
     def _visit(self, response: Response, kind: str) -> PageVisit:
         """What a fetched page that is not archived turned out to be, for the archive
@@ -279,20 +303,36 @@ class NewsSpider(scrapy.Spider):
         entries = feed_entries(response.body, response.url)
         yield from self._follow_discovered(entries, response.url, all_articles=True)
 
-    def parse_sitemap(self, response: Response, found_via: str) -> Iterator[scrapy.Request]:
-        """Follow the article links of a sitemap, and the sitemaps of a sitemap index."""
-        if not looks_like_sitemap(response.body):
+    def parse_sitemap(
+        self, response: Response, found_via: str
+    ) -> Iterator[scrapy.Request | CrawlError]:
+        """Follow the article links of a sitemap, and the sitemaps of a sitemap index (which
+        `crawler.pacing` lets out a few at a time). A gzipped sitemap is unpacked once, to
+        at most `DOWNLOAD_MAXSIZE` bytes: one that unpacks to more is a `CrawlError`."""
+        try:
+            xml = unpack_sitemap(response.body, self.sitemap_max_size)
+        except SitemapTooLarge as error:
+            yield self._page_error(response, "too_large", f"{error}: not read", found_via)
+            return
+        if not looks_like_sitemap(xml):
             self.crawler.stats.inc_value("news/skipped/not_a_sitemap")
             if not response.meta.get("optional"):
                 logger.warning("Not an XML sitemap: %s", response.url)
             return
         self.crawler.stats.inc_value("news/sitemaps")
-        pages, children = sitemap_entries(response.body, response.url)
+        pages, children = sitemap_entries(xml, response.url)
         for child in children:
             if netloc(child.url) in self.site.hosts:
-                yield self._discovery_request(
-                    child.url, response.url, "sitemap", self.parse_sitemap, lastmod=child.lastmod
+                request = self._discovery_request(
+                    child.url,
+                    response.url,
+                    "sitemap",
+                    self.parse_sitemap,
+                    lastmod=child.lastmod,
+                    priority=_SITEMAP_CHILD_PRIORITY,
                 )
+                request.meta["sitemap_child"] = True
+                yield request
         yield from self._follow_discovered(pages, response.url, all_articles=False)
 
     def parse_robots(self, response: Response, found_via: str) -> Iterator[scrapy.Request]:
@@ -329,7 +369,7 @@ class NewsSpider(scrapy.Spider):
             self.crawler.stats.inc_value("news/skipped/scheme")  # file:, ftp:, mailto:...
             logger.debug("Skipped %s: not an http(s) URL", request.url[:200])
             return None
-        if failure.check(IgnoreRequest) and not failure.check(HttpError, OffsiteRequest):
+        if _left_out(failure):
             self.crawler.stats.inc_value("news/skipped/ignored")
             logger.debug("Skipped %s: %s", request.url, failure.getErrorMessage())
             return None
@@ -337,10 +377,13 @@ class NewsSpider(scrapy.Spider):
         self.crawler.stats.inc_value(f"news/errors/{kind}")
         if status in (404, 410):  # a URL shape that leads nowhere is learned as such
             self.shapes.observe(request.url, OTHER)
-        message = _error_message(failure)
-        logger.warning("Could not fetch %s: %s", request.url, message)
+        max_size = request.meta.get("download_maxsize", self.max_download_size)
+        message = _error_message(failure, max_size)
+        # A redirect not followed is the error of the link that led to it.
+        url = redirected[0] if redirected and kind in ("offsite", "redirect") else request.url
+        logger.warning("Could not fetch %s: %s", url, message)
         return CrawlError(
-            url=redirected[0] if redirected and kind == "offsite" else request.url,
+            url=url,
             kind=kind,
             status=status,
             message=message,
@@ -370,7 +413,7 @@ class NewsSpider(scrapy.Spider):
             status=response.status,
             headers=_headers(response),
             body=response.body,
-            encoding=response.encoding,
+            encoding=page_encoding(response.body, _content_type(response)),
             site=self.site.name,
             found_via=found_via,
             fetched_at=_now(),
@@ -387,12 +430,38 @@ class NewsSpider(scrapy.Spider):
         hrefs = tree.xpath(_CANONICAL_HREF)
         if not hrefs:
             return None
-        url = normalize_url(response.urljoin(hrefs[0].strip()))
-        if not is_fetchable(url) or netloc(url) not in self.site.hosts:
+        url = _absolute(response, hrefs[0])
+        if url is None or not is_fetchable(url) or netloc(url) not in self.site.hosts:
             return None
         if path_of(url) == "/" or url in self.site.start_urls:
             return None
         return url
+
+    def _not_html(self, response: Response, found_via: str) -> Iterator[CrawlError | PageVisit]:
+        """A response that is no HTML page is not parsed; one to an article link (a PDF,
+        an image, JSON where an article was expected) is a `CrawlError` of kind
+        "not_html", and remembered as no article."""
+        self.crawler.stats.inc_value("news/skipped/not_html")
+        if response.meta.get("role") != "article":
+            logger.debug("Not an HTML page: %s", response.url)
+            return
+        message = f"not an HTML page ({_content_type(response) or 'no Content-Type'})"
+        yield self._page_error(response, "not_html", message, found_via)
+        yield self._visit(response, OTHER)
+
+    def _page_error(
+        self, response: Response, kind: str, message: str, found_via: str
+    ) -> CrawlError:
+        """A fetched page that could not be read: counted, logged, and a `CrawlError`."""
+        self.crawler.stats.inc_value(f"news/errors/{kind}")
+        logger.warning("Could not read %s: %s", response.url, message)
+        return CrawlError(
+            url=response.url,
+            kind=kind,
+            status=response.status,
+            message=message,
+            found_via=found_via,
+        )
 
     def _wall(self, response: TextResponse, reason: str, found_via: str) -> CrawlError:
         self.crawler.stats.inc_value("news/walls")
@@ -411,24 +480,22 @@ class NewsSpider(scrapy.Spider):
         they look like one (by URL, or by the shapes learned on the site) and as pages to
         classify otherwise; listings in scope anywhere on the page; never a URL of a
         shape that has only ever led to pages that are neither."""
-        main_links = {
-            normalize_url(response.urljoin(href)) for href in response.xpath(_MAIN_HREFS).getall()
-        }
-        pages = {
-            normalize_url(url) for url in pagination_links(response.selector.root, response.url)
-        }
+        main_links = {_absolute(response, href) for href in response.xpath(_MAIN_HREFS).getall()}
+        tree = response.selector.root
+        pages = {_absolute(response, url) for url in pagination_links(tree, response.url)}
         links = PageLinks()
         headlines: set[str] = set()  # other pages linked with a headline-long text
         for link in self.link_extractor.extract_links(response):
-            url = normalize_url(link.url)
-            if not is_fetchable(url) or netloc(url) not in self.site.hosts:
+            url = _absolute(response, link.url)
+            if url is None or not is_fetchable(url) or netloc(url) not in self.site.hosts:
                 continue
             if url_key(url) in self.start_keys:
                 continue
             if self.shapes.is_dead_shape(url):
                 self.crawler.stats.inc_value("news/skipped/dead_shape")
                 continue
-            if url in main_links and len(" ".join(link.text.split())) >= _HEADLINE_CHARS:
+            headline = url in main_links and len(" ".join(link.text.split())) >= _HEADLINE_CHARS
+            if headline:
                 headlines.add(url_key(url))
             in_scope = self._in_listing_scope(url)
             if self._looks_like_article(url):
@@ -437,6 +504,8 @@ class NewsSpider(scrapy.Spider):
                     links.articles.append(request)
             elif in_scope:
                 role = "pagination" if url in pages else "listing"
+                if role == "listing" and not headline and self._one_variant_too_many(url):
+                    continue
                 links.listings.append(self._request(url, response.url, role))
             elif url in main_links:
                 links.listings.append(self._request(url, response.url, "page", expand=False))
@@ -445,6 +514,29 @@ class NewsSpider(scrapy.Spider):
         links.teasers = len(article_keys | headlines)
         self.linked_articles |= article_keys
         return links
+
+    def _one_variant_too_many(self, url: str) -> bool:
+        """Count a listing's query string (`?sort=new&tag=x`) for its path; True, and the
+        link is not followed, once the path has had `NEWS_MAX_QUERY_VARIANTS` others (a
+        faceted search, a calendar by query string). Pagination is not counted."""
+        path, _, query = url.partition("?")
+        if not query or not self.max_query_variants:
+            return False
+        seen = self.query_variants.setdefault(path, set())
+        if query in seen:
+            return False
+        if len(seen) < self.max_query_variants:
+            seen.add(query)
+            return False
+        self.crawler.stats.inc_value("news/skipped/query_variants")
+        if path not in self.capped_paths:
+            self.capped_paths.add(path)
+            logger.info(
+                "%s has more than %s query-string variants: the others are not followed",
+                path,
+                self.max_query_variants,
+            )
+        return True
 
     def _barren(self, url: str) -> bool:
         """Count a listing page that linked to no new article; True once pages of its
@@ -469,8 +561,8 @@ class NewsSpider(scrapy.Spider):
         """Request the URLs of a feed or sitemap on the site's hosts: every entry of a
         feed (`all_articles`), the entries of a sitemap that may be articles."""
         for entry in found:
-            url = normalize_url(entry.url)
-            if not is_fetchable(url) or netloc(url) not in self.site.hosts:
+            url = _safe_normalized(entry.url)
+            if url is None or not is_fetchable(url) or netloc(url) not in self.site.hosts:
                 continue
             if self.shapes.is_dead_shape(url):
                 continue
@@ -521,6 +613,7 @@ class NewsSpider(scrapy.Spider):
         callback: Any,
         optional: bool = False,
         lastmod: str | None = None,
+        priority: int = 5,
     ) -> scrapy.Request:
         """A request for a feed, sitemap or robots.txt (an `optional` one may be missing;
         `lastmod` is what a sitemap index says of a child sitemap)."""
@@ -529,7 +622,7 @@ class NewsSpider(scrapy.Spider):
             callback=callback,
             errback=self.on_error,
             cb_kwargs={"found_via": found_via},
-            priority=5,
+            priority=priority,
             meta={"role": role, "optional": optional, "lastmod": lastmod},
         )
 
@@ -542,6 +635,39 @@ def _site_from_arguments(url: str | None, sites: str | None, name: str | None) -
     if not url:
         raise ValueError("the news spider needs -a url=URL (comma-separated) or -a sites=FILE")
     return site_from_urls([u for u in url.split(",") if u.strip()])
+
+
+def _is_page(response: Response) -> bool:
+    """True for a response to read as a page: text that is no JSON, and not served as
+    another type (Scrapy takes a PDF's bytes for text when nothing says otherwise)."""
+    if not isinstance(response, TextResponse) or isinstance(response, JsonResponse):
+        return False
+    if isinstance(response, HtmlResponse | XmlResponse):
+        return True
+    content_type = _content_type(response).split(";")[0].strip().lower()
+    return not content_type or content_type.startswith("text/")
+
+
+def _content_type(response: Response) -> str:
+    """The response's `Content-Type` header ("" without one)."""
+    return response.headers.get("Content-Type", b"").decode("latin-1").strip()
+
+
+def _absolute(response: Response, href: str) -> str | None:
+    """A link of `response` as a normalised absolute URL; None if it is no valid URL (a
+    port out of range, a broken IPv6 address): pages link to anything."""
+    try:
+        return normalize_url(response.urljoin(href.strip()))
+    except ValueError:
+        return None
+
+
+def _safe_normalized(url: str) -> str | None:
+    """`normalize_url(url)`, or None if `url` is no valid URL."""
+    try:
+        return normalize_url(url)
+    except ValueError:
+        return None
 
 
 def _priority(role: str, known_article_shape: bool) -> int:
@@ -569,11 +695,31 @@ def _headers(response: Response) -> dict[str, str]:
     }
 
 
+def _left_out(failure: Failure) -> bool:
+    """True for a request not made on purpose (robots.txt forbids it, the crawl's budget
+    is spent, the crawl is stopping): counted, no error. A redirect not followed and a
+    response too large once unpacked are errors, although Scrapy ignores them alike."""
+    return bool(failure.check(IgnoreRequest)) and not (
+        failure.check(HttpError, OffsiteRequest, RedirectError) or _unpacks_too_large(failure)
+    )
+
+
+def _unpacks_too_large(failure: Failure) -> bool:
+    """True for a response that Scrapy's HttpCompressionMiddleware refused because it
+    unpacks (Content-Encoding) to more than DOWNLOAD_MAXSIZE."""
+    cause = failure.value.__cause__
+    return isinstance(cause, ValueError) and hasattr(cause, "max_size")
+
+
 def _error_kind(failure: Failure) -> tuple[str, int | None]:
     if failure.check(OffsiteRequest):
         return "offsite", None
     if failure.check(HttpError):
         return "http", failure.value.response.status
+    if failure.check(RedirectError):
+        return "redirect", failure.value.status
+    if failure.check(DownloadCancelledError) or _unpacks_too_large(failure):
+        return "too_large", None
     if failure.check(CannotResolveHostError, DNSLookupError):
         return "dns", None
     if failure.check(DownloadConnectionRefusedError, ConnectionRefusedError):
@@ -583,10 +729,16 @@ def _error_kind(failure: Failure) -> tuple[str, int | None]:
     return "fetch", None
 
 
-def _error_message(failure: Failure) -> str:
+def _error_message(failure: Failure, max_size: int) -> str:
     if failure.check(OffsiteRequest):
         how = "redirected" if failure.request.meta.get("redirect_urls") else "requested"
         return f"{how} {failure.getErrorMessage()}"
     if failure.check(HttpError):
         return f"HTTP {failure.value.response.status}"
+    if failure.check(RedirectError):
+        return failure.getErrorMessage()
+    if _unpacks_too_large(failure):
+        return f"the response unpacks to more than DOWNLOAD_MAXSIZE ({max_size} bytes)"
+    if failure.check(DownloadCancelledError):
+        return f"the response is larger than DOWNLOAD_MAXSIZE ({max_size} bytes)"
     return f"{failure.type.__name__}: {failure.getErrorMessage()}"

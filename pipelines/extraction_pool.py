@@ -1,0 +1,169 @@
+"""Extraction off the reactor: `extract_article` in a pool of worker processes.
+
+Parsing and extracting a page costs far more than fetching it, so a crawl hands its
+article pages to worker processes (pebble's `ProcessPool`, one per core by default) and
+goes on downloading while they work. A worker that crashes or takes longer than the
+timeout on a page is replaced; that page fails with `ExtractionFailed`, the crawl goes on.
+
+Workers come from a fork server (not forked from the crawling process, which runs threads)
+with the extraction modules preloaded, and ignore SIGINT: on Ctrl-C the crawl stops them
+itself once the pages in hand are extracted. With 0 workers, extraction runs inline.
+
+    pool = ExtractionPool(workers=2)
+    article = pool.extract(html, url, profile).result()  # a concurrent.futures.Future
+    pool.close()
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import os
+import signal
+import time
+from concurrent.futures import Future, TimeoutError
+from typing import TYPE_CHECKING
+
+from pebble import ProcessExpired, ProcessPool
+
+from pipelines.encoding import page_text
+from pipelines.extraction import ExtractedArticle, SiteProfile, extract_article
+
+if TYPE_CHECKING:
+    from pebble import ProcessFuture
+    from scrapy.settings import BaseSettings
+
+__all__ = ["TEST_FAULT_MARKERS", "ExtractionFailed", "ExtractionPool", "default_workers"]
+
+logger = logging.getLogger(__name__)
+
+# With `test_faults` on (the `EXTRACT_TEST_FAULTS` setting, for tests only), a page holding
+# one of these comments makes its worker exit or hang, as a worker hit by a crash or an
+# endless loop in a parser would.
+TEST_FAULT_MARKERS = {
+    "crash": b"<!-- newsarchive-test-fault: crash -->",
+    "hang": b"<!-- newsarchive-test-fault: hang -->",
+}
+_PRELOADED_MODULES = ["pipelines.extraction", "pipelines.extraction_pool", "pipelines.encoding"]
+
+
+class ExtractionFailed(Exception):
+    """A page's extraction did not finish: its worker crashed or timed out."""
+
+
+def default_workers() -> int:
+    """One worker per CPU this process may run on."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        return os.cpu_count() or 1
+
+
+class ExtractionPool:
+    """`extract_article` in `workers` processes (0: inline, in the calling thread)."""
+
+    def __init__(self, workers: int, timeout: float = 60.0, test_faults: bool = False) -> None:
+        self.workers = workers
+        self.timeout = timeout
+        self.test_faults = test_faults
+        self._pool: ProcessPool | None = None
+        if workers > 0:
+            context = multiprocessing.get_context("forkserver")
+            context.set_forkserver_preload(_PRELOADED_MODULES)
+            self._pool = ProcessPool(
+                max_workers=workers, initializer=_ignore_ctrl_c, context=context
+            )
+
+    @classmethod
+    def from_settings(cls, settings: BaseSettings) -> ExtractionPool:
+        """The pool the `EXTRACT_WORKERS`, `EXTRACT_TIMEOUT` and `EXTRACT_TEST_FAULTS`
+        settings describe (`EXTRACT_WORKERS` None: one worker per CPU)."""
+        workers = settings.get("EXTRACT_WORKERS")
+        return cls(
+            workers=default_workers() if workers in (None, "") else int(workers),
+            timeout=settings.getfloat("EXTRACT_TIMEOUT", 60.0),
+            test_faults=settings.getbool("EXTRACT_TEST_FAULTS"),
+        )
+
+    def extract(
+        self,
+        html: bytes | str,
+        url: str,
+        profile: SiteProfile | None = None,
+        encoding: str | None = None,
+    ) -> Future[ExtractedArticle | None]:
+        """The article of a page, as a future: its result is the `ExtractedArticle` (None
+        if the page holds no article text); it fails with `ExtractionFailed` when the
+        worker died or timed out, and with the error of `extract_article` if that raised.
+
+        Bytes are decoded first (in the worker) with `encoding`, the response's, else as
+        the page declares it (`pipelines.encoding.page_text`)."""
+        args = (html, url, profile, encoding, self.test_faults)
+        if self._pool is None:
+            future: Future[ExtractedArticle | None] = Future()
+            try:
+                future.set_result(_extract(*args, inline=True))
+            except Exception as error:  # handed to the caller
+                future.set_exception(error)
+            return future
+        scheduled = self._pool.schedule(_extract, args=args, timeout=self.timeout)
+        return _explained(scheduled, url, self.timeout)
+
+    def close(self, wait: bool = True) -> None:
+        """Stop the workers: after the pages in hand are done (`wait`), or at once."""
+        if self._pool is None:
+            return
+        pool, self._pool = self._pool, None
+        if wait:
+            pool.close()
+        else:
+            pool.stop()
+        pool.join()
+
+
+def _explained(
+    scheduled: ProcessFuture[ExtractedArticle | None], url: str, timeout: float
+) -> Future[ExtractedArticle | None]:
+    """A future with the result of `scheduled`, or an `ExtractionFailed` that says why."""
+    future: Future[ExtractedArticle | None] = Future()
+
+    def done(finished: ProcessFuture[ExtractedArticle | None]) -> None:
+        try:
+            future.set_result(finished.result())
+        except TimeoutError:
+            message = f"extraction took longer than {timeout:g} s (worker stopped)"
+            future.set_exception(ExtractionFailed(message))
+        except ProcessExpired as error:
+            message = f"the extraction worker died (exit code {error.exitcode})"
+            future.set_exception(ExtractionFailed(message))
+        except Exception as error:  # handed to the caller
+            future.set_exception(error)
+
+    scheduled.add_done_callback(done)
+    return future
+
+
+def _extract(
+    html: bytes | str,
+    url: str,
+    profile: SiteProfile | None,
+    encoding: str | None,
+    test_faults: bool,
+    inline: bool = False,
+) -> ExtractedArticle | None:
+    """What a worker runs for a page."""
+    if test_faults and not inline:
+        body = html.encode() if isinstance(html, str) else html
+        if TEST_FAULT_MARKERS["crash"] in body:
+            os._exit(70)
+        if TEST_FAULT_MARKERS["hang"] in body:
+            time.sleep(3600)
+    text = page_text(html, encoding) if isinstance(html, bytes) else html
+    return extract_article(text, url, profile)
+
+
+def _ignore_ctrl_c() -> None:
+    """Workers leave Ctrl-C to the crawl: the terminal sends it to the whole process group,
+    and the crawl, stopping, still takes the pages in hand before it closes the pool.
+    SIGTERM ends a worker (the pool stops its workers that way)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
