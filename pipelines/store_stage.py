@@ -117,7 +117,8 @@ class StorePipeline:
     Writes go in batches: one transaction of at most `STORE_BATCH_SIZE` items, committed
     at least every `STORE_BATCH_SECONDS`, when the crawl ends, and when the reactor stops
     (a second Ctrl-C included). Each item is a savepoint of its own inside it, so a write
-    that fails loses that item alone. What could not be written is a `crawl_errors` row of
+    that fails loses that item alone, unless SQLite undid the whole batch (a full disk):
+    then every item of it is reported lost. What could not be written is a `crawl_errors` row of
     kind `storage` (on stderr if even that cannot be written), and the run does not end
     `ok`. The stages of every crawler writing one archive in this process share its
     `ArchiveWriter`."""

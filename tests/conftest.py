@@ -7,6 +7,7 @@ import contextlib
 import sqlite3
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -94,42 +95,42 @@ def demo_archive(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @contextlib.contextmanager
-def serve_datasette(db_path: Path, *options: str) -> Iterator[str]:
-    """`newsarchive serve` over `db_path` on a free 127.0.0.1 port; yields its base URL."""
+def serve_datasette(db_path: Path, *options: str, log: Path | None = None) -> Iterator[str]:
+    """`newsarchive serve` over `db_path` on a free 127.0.0.1 port; yields its base URL.
+
+    Its output (a line per request) goes to the file `log`, or a temporary file: never to
+    a pipe nobody reads while it serves, which would fill and block it."""
     port = free_tcp_port()
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "crawler",
-            "serve",
-            "--db",
-            str(db_path),
-            "--port",
-            str(port),
-            *options,
-        ],
-        cwd=REPO_ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                with urllib.request.urlopen(base + "/-/versions.json", timeout=5):
-                    break
-            except OSError:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"datasette did not start: {process.stdout.read()}")  # noqa: B904
-                time.sleep(0.2)
-        yield base
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
-        process.stdout.close()
+    with contextlib.ExitStack() as stack:
+        if log is None:
+            log = Path(stack.enter_context(tempfile.TemporaryDirectory())) / "datasette.log"
+        output = stack.enter_context(log.open("w"))
+        process = subprocess.Popen(
+            [
+                *(sys.executable, "-m", "crawler", "serve"),
+                *("--db", str(db_path), "--port", str(port)),
+                *options,
+            ],
+            cwd=REPO_ROOT,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+        )
+        base = f"http://127.0.0.1:{port}"
+        try:
+            deadline = time.monotonic() + 60
+            while True:
+                try:
+                    with urllib.request.urlopen(base + "/-/versions.json", timeout=5):
+                        break
+                except OSError:
+                    if process.poll() is not None or time.monotonic() > deadline:
+                        raise RuntimeError(f"datasette did not start: {log.read_text()}") from None
+                    time.sleep(0.2)
+            yield base
+        finally:
+            process.terminate()
+            process.wait(timeout=30)
 
 
 @pytest.fixture(scope="session")
