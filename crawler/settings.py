@@ -77,6 +77,9 @@ EXTRACT_WORKERS = None
 # A page whose extraction takes longer than this (seconds) fails alone (a `crawl_errors`
 # row of kind `extraction_failed`); its worker is replaced.
 EXTRACT_TIMEOUT = 60.0
+# A worker is replaced by a fresh one after this many pages (0: never): a long crawl's
+# workers keep the memory they started with.
+EXTRACT_WORKER_PAGES = 500
 # Tests only: pages holding a marker comment crash or hang their worker.
 EXTRACT_TEST_FAULTS = False
 

@@ -60,9 +60,17 @@ def default_workers() -> int:
 
 
 class ExtractionPool:
-    """`extract_article` in `workers` processes (0: inline, in the calling thread)."""
+    """`extract_article` in `workers` processes (0: inline, in the calling thread), each
+    replaced by a fresh one after `pages_per_worker` pages (0: never), which keeps the
+    memory of a long crawl's workers where it started."""
 
-    def __init__(self, workers: int, timeout: float = 60.0, test_faults: bool = False) -> None:
+    def __init__(
+        self,
+        workers: int,
+        timeout: float = 60.0,
+        test_faults: bool = False,
+        pages_per_worker: int = 0,
+    ) -> None:
         self.workers = workers
         self.timeout = timeout
         self.test_faults = test_faults
@@ -71,18 +79,22 @@ class ExtractionPool:
             context = multiprocessing.get_context("forkserver")
             context.set_forkserver_preload(_PRELOADED_MODULES)
             self._pool = ProcessPool(
-                max_workers=workers, initializer=_ignore_ctrl_c, context=context
+                max_workers=workers,
+                max_tasks=pages_per_worker,
+                initializer=_ignore_ctrl_c,
+                context=context,
             )
 
     @classmethod
     def from_settings(cls, settings: BaseSettings) -> ExtractionPool:
-        """The pool the `EXTRACT_WORKERS`, `EXTRACT_TIMEOUT` and `EXTRACT_TEST_FAULTS`
-        settings describe (`EXTRACT_WORKERS` None: one worker per CPU)."""
+        """The pool the `EXTRACT_WORKERS`, `EXTRACT_TIMEOUT`, `EXTRACT_WORKER_PAGES` and
+        `EXTRACT_TEST_FAULTS` settings describe (`EXTRACT_WORKERS` None: one per CPU)."""
         workers = settings.get("EXTRACT_WORKERS")
         return cls(
             workers=default_workers() if workers in (None, "") else int(workers),
             timeout=settings.getfloat("EXTRACT_TIMEOUT", 60.0),
             test_faults=settings.getbool("EXTRACT_TEST_FAULTS"),
+            pages_per_worker=settings.getint("EXTRACT_WORKER_PAGES"),
         )
 
     def extract(

@@ -21,6 +21,7 @@ thresholds come from the `BOILERPLATE_*` settings.
 from __future__ import annotations
 
 import hashlib
+from collections import OrderedDict
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
@@ -35,6 +36,8 @@ if TYPE_CHECKING:
 __all__ = ["BlockLearner", "LearnedBlocks", "LearningSettings", "fingerprint", "page_blocks"]
 
 _PARAGRAPH_SEPARATOR = "\n\n"
+# A block seen on one page is forgotten (in memory) after this many more pages without it.
+SINGLE_BLOCK_PAGES = 2000
 
 
 @dataclass(frozen=True)
@@ -106,17 +109,25 @@ def page_blocks(text: str) -> dict[str, str]:
 @dataclass
 class _SiteCounts:
     """A site's block statistics as the learner holds them during a run: the pages
-    counted, and how many of them each block is on (every block seen in this run, and the
-    blocks the archive had on two pages or more)."""
+    counted, and how many of them each block is on (the blocks the archive had on two
+    pages or more, and those seen in this run).
+
+    A block seen on one page only is forgotten once `SINGLE_BLOCK_PAGES` more pages of the
+    site have gone by without it: such blocks are story paragraphs, nearly all of a
+    site's blocks, and keeping them all would grow a long crawl's memory without end. A
+    boilerplate block recurs well within that many pages; the archive keeps every count."""
 
     pages: int
     counts: dict[str, int]
     frequent: set[str] = field(default_factory=set)  # the blocks on two pages or more
     urls_counted: set[str] = field(default_factory=set)  # in this run
+    # The blocks seen on one page, oldest first, with the page count when they were seen.
+    singles: OrderedDict[str, int] = field(default_factory=OrderedDict)
 
     def add(self, key: str, delta: int) -> None:
         """Count a block on `delta` more pages (fewer if negative)."""
         count = self.counts.get(key, 0) + delta
+        self.singles.pop(key, None)
         if count <= 0:
             self.counts.pop(key, None)
             self.frequent.discard(key)
@@ -126,6 +137,16 @@ class _SiteCounts:
             self.frequent.add(key)
         else:
             self.frequent.discard(key)
+            self.singles[key] = self.pages
+
+    def forget_old_singles(self) -> None:
+        """Forget the blocks seen once, long ago (see the class docstring)."""
+        while self.singles:
+            key, seen = next(iter(self.singles.items()))
+            if seen > self.pages - SINGLE_BLOCK_PAGES:
+                return
+            self.singles.popitem(last=False)
+            self.counts.pop(key, None)
 
 
 class BlockLearner:
@@ -169,6 +190,7 @@ class BlockLearner:
             counts.add(key, -1)
         for key in set(blocks) - earlier:
             counts.add(key, 1)
+        counts.forget_old_singles()
         if self.write:
             self.archive.record_page_blocks(site, url, blocks)
         return blocks

@@ -12,6 +12,7 @@ from scrapy.settings import Settings
 from conftest import rows, run_cli
 from crawler import settings as project_settings
 from crawler.demo.server import serve_site
+from pipelines import site_blocks
 from pipelines.archive import Archive
 from pipelines.extraction import ExtractedArticle, extract_article
 from pipelines.site_blocks import BlockLearner, LearningSettings, fingerprint, page_blocks
@@ -390,3 +391,22 @@ def test_learning_settings_from_scrapy_settings():
     assert LearningSettings.from_settings(project) == LearningSettings()
     custom = Settings({"BOILERPLATE_MIN_REPEATS": "5", "BOILERPLATE_MIN_SHARE": "0.1"})
     assert LearningSettings.from_settings(custom) == LearningSettings(min_repeats=5, min_share=0.1)
+
+
+def test_learner_memory_forgets_blocks_seen_once_long_ago(tmp_path: Path, monkeypatch):
+    """In memory, a block seen on one page is forgotten once SINGLE_BLOCK_PAGES more pages
+    of the site went by (a long crawl's memory stays bounded); the recurring block stays
+    learned, and the archive keeps every count."""
+    monkeypatch.setattr(site_blocks, "SINGLE_BLOCK_PAGES", 5)
+    archive = Archive.open(tmp_path / "a.db")
+    learner = BlockLearner(archive, LearningSettings(min_pages=3, share=0.5))
+    for n in range(12):
+        learner.learn("s", f"http://s/{n}", extracted(f"Story {n} here.\n\n{RECURRING}"))
+    held = learner._sites["s"]
+    assert held.pages == 12
+    assert sorted(held.singles) == sorted(fingerprint(f"Story {n} here.") for n in range(7, 12))
+    assert set(held.counts) == {*held.singles, fingerprint(RECURRING)}
+    assert held.counts[fingerprint(RECURRING)] == 12
+    assert learner.clean("s", extracted(f"A new story.\n\n{RECURRING}")).text == "A new story."
+    assert rows(archive.path, "SELECT count(*) FROM block_stats WHERE site = 's'") == [(13,)]
+    archive.close()
