@@ -13,16 +13,22 @@ from __future__ import annotations
 
 import random
 import sqlite3
-import subprocess
-import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
 
-from test_extraction_pool import SlowHandler, alive, archived, build_site, descendants, wait_for
+from test_extraction_pool import (
+    SlowHandler,
+    alive,
+    archived,
+    build_site,
+    crawl_process,
+    descendants,
+    wait_for,
+)
 from test_storage_faults import whole_articles
 
-from conftest import REPO_ROOT, rows, run_cli
+from conftest import rows, run_cli
 from crawler.demo.server import serve_site
 
 SEED = 20240611
@@ -32,18 +38,6 @@ BATCH = ("STORE_BATCH_SIZE=10", "STORE_BATCH_SECONDS=600", "CONCURRENT_REQUESTS_
 # so that every run is killed mid-crawl: six such runs leave articles for the last one.
 MOST_PER_KILL = 15
 KILLED_RUN_ERROR = "the run ended without recording its end (the process was killed)"
-
-
-def start_crawl(url: str, db: Path) -> subprocess.Popen:
-    """`newsarchive crawl URL` in a subprocess, at full speed, in small batches."""
-    options = [item for setting in BATCH for item in ("-s", setting)]
-    return subprocess.Popen(
-        [sys.executable, "-m", "crawler", "crawl", url, "--db", str(db), "--no-throttle", *options],
-        cwd=REPO_ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        stdin=subprocess.DEVNULL,
-    )
 
 
 def runs(db: Path) -> int:
@@ -108,7 +102,7 @@ def test_killed_crawls_leave_a_consistent_archive(tmp_path: Path):
                 """True once this run requested an article page."""
                 return any(path in paths for path in server.request_log[since:])
 
-            crawl = start_crawl(server.base_url, db)
+            crawl = crawl_process(server.base_url, db, *BATCH, capture=False)
             try:
                 wait_for(lambda run=number: runs(db) == run, timeout=120)
                 wait_for_moment(db, kind, before, fetching, rng)

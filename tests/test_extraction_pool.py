@@ -68,14 +68,17 @@ class SlowHandler(SiteRequestHandler):
         return super().send_head()
 
 
-def crawl_process(url: str, db: Path, *settings: str) -> subprocess.Popen:
-    """`newsarchive crawl URL` in a subprocess, at full speed, with `-s` settings."""
+def crawl_process(url: str, db: Path, *settings: str, capture: bool = True) -> subprocess.Popen:
+    """`newsarchive crawl URL` in a subprocess, at full speed, with `-s` settings; its
+    output captured (read it with `communicate`), or thrown away."""
     options = [item for setting in settings for item in ("-s", setting)]
+    output = subprocess.PIPE if capture else subprocess.DEVNULL
     return subprocess.Popen(
         [sys.executable, "-m", "crawler", "crawl", url, "--db", str(db), "--no-throttle", *options],
         cwd=REPO_ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
+        stdout=output,
+        stderr=output,
+        stdin=subprocess.DEVNULL,
         text=True,
     )
 

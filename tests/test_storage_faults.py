@@ -20,16 +20,15 @@ import os
 import re
 import resource
 import subprocess
-import sys
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
-from test_extraction_pool import SlowHandler, archived, build_site, wait_for
+from test_extraction_pool import SlowHandler, archived, build_site, crawl_process, wait_for
 
-from conftest import REPO_ROOT, rows, run_cli
+from conftest import rows, run_cli
 from crawler.demo.server import SiteServer, serve_site
 from pipelines.archive import Archive
 from pipelines.store_stage import ArchiveWriter
@@ -116,19 +115,6 @@ def disk(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Disk]:
         yield tmpfs
 
 
-def start_crawl(url: str, db: Path, *settings: str) -> subprocess.Popen:
-    """`newsarchive crawl URL --db DB` in a subprocess, at full speed, with `-s` settings."""
-    options = [item for setting in settings for item in ("-s", setting)]
-    return subprocess.Popen(
-        [sys.executable, "-m", "crawler", "crawl", url, "--db", str(db), "--no-throttle", *options],
-        cwd=REPO_ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        stdin=subprocess.DEVNULL,
-        text=True,
-    )
-
-
 def whole_articles(db: Path) -> set[str]:
     """The URLs of the archived articles, having checked that the archive is intact and
     that each article is there once, whole: its row and its stored page, which holds its
@@ -193,7 +179,7 @@ def test_disk_fills_mid_crawl(disk: Disk, tmp_path: Path):
     db = disk.folder / "archive.db"
     with serve_site(root, handler_class=SlowHandler) as server:
         site = {server.base_url.rstrip("/") + path for path in paths}
-        crawl = start_crawl(server.base_url, db, "STORE_BATCH_SIZE=40", "STORE_BATCH_SECONDS=600")
+        crawl = crawl_process(server.base_url, db, "STORE_BATCH_SIZE=40", "STORE_BATCH_SECONDS=600")
         wait_for(lambda: archived(db) > 0, timeout=120)
         disk.fill(db, crawl.pid, RESERVE)
         committed = whole_articles(db)
@@ -234,7 +220,9 @@ def test_disk_full_before_any_article_fails(disk: Disk, tmp_path: Path):
     with serve_site(root, handler_class=SlowHandler) as server:
         site = {server.base_url.rstrip("/") + path for path in paths}
         # One batch for the whole crawl, committed as it ends.
-        crawl = start_crawl(server.base_url, db, "STORE_BATCH_SIZE=1000", "STORE_BATCH_SECONDS=600")
+        crawl = crawl_process(
+            server.base_url, db, "STORE_BATCH_SIZE=1000", "STORE_BATCH_SECONDS=600"
+        )
         disk.fill(db, crawl.pid, RESERVE)
         stdout, stderr = crawl.communicate(timeout=240)
         assert crawl.returncode == 1, stdout + stderr
@@ -263,7 +251,7 @@ def test_disk_without_any_room_reports_on_stderr(disk: Disk, tmp_path: Path):
     db = disk.folder / "archive.db"
     with serve_site(root, handler_class=SlowHandler) as server:
         site = {server.base_url.rstrip("/") + path for path in paths}
-        crawl = start_crawl(server.base_url, db, "STORE_BATCH_SIZE=20", "STORE_BATCH_SECONDS=600")
+        crawl = crawl_process(server.base_url, db, "STORE_BATCH_SIZE=20", "STORE_BATCH_SECONDS=600")
         wait_for(lambda: archived(db) > 0, timeout=120)
         disk.fill(db, crawl.pid, 0)
         committed = whole_articles(db)
