@@ -1053,15 +1053,23 @@ class Archive:
     def article_with_page(self, article_id: int) -> tuple[dict[str, Any], bytes] | None:
         """An article's row and the raw HTML of its latest stored page (None if the article
         has no stored page)."""
+        stored = self.article_with_page_and_encoding(article_id)
+        return stored[:2] if stored is not None else None
+
+    def article_with_page_and_encoding(
+        self, article_id: int
+    ) -> tuple[dict[str, Any], bytes, str | None] | None:
+        """An article's row, the raw HTML of its latest stored page and the encoding
+        recorded for that page (None if the article has no stored page)."""
         article = self.db["articles"].get(article_id)
         row = self.db.execute(
-            "SELECT html_zlib, html_zstd, dictionary_id FROM pages WHERE article_id = ? OR id = ?"
-            " ORDER BY fetched_at DESC, id DESC LIMIT 1",
+            "SELECT html_zlib, html_zstd, dictionary_id, encoding FROM pages"
+            " WHERE article_id = ? OR id = ? ORDER BY fetched_at DESC, id DESC LIMIT 1",
             [article_id, article["page_id"]],
         ).fetchone()
         if row is None:
             return None
-        return article, self._page_body(*row)
+        return article, self._page_body(*row[:3]), row[3]
 
     def update_extraction(self, article_id: int, article: ExtractedArticle) -> bool:
         """Store what a new extraction made of an archived article; return True if its text
@@ -1081,17 +1089,6 @@ class Archive:
                 update["version"] = existing["version"] + 1
             self.db["articles"].update(article_id, update)
         return bool(changed)
-
-    def page_encoding(self, article_id: int) -> str | None:
-        """The encoding recorded for the page `article_with_page` returns (None if there
-        is none, or the page has no encoding recorded)."""
-        article = self.db["articles"].get(article_id)
-        row = self.db.execute(
-            "SELECT encoding FROM pages WHERE article_id = ? OR id = ?"
-            " ORDER BY fetched_at DESC, id DESC LIMIT 1",
-            [article_id, article["page_id"]],
-        ).fetchone()
-        return row[0] if row else None
 
 
 def _validators(page: ArticlePage) -> dict[str, str | None]:

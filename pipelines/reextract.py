@@ -97,14 +97,12 @@ def _extractions(
     window = deque()
     in_flight = max(2, 4 * pool.workers)
     for article_id in ids:
-        stored = archive.article_with_page(article_id)
+        stored = archive.article_with_page_and_encoding(article_id)
         if stored is None:
             window.append((article_id, None, None))
         else:
-            row, html = stored
-            future = pool.extract(
-                html, row["url"], profiles.get(row["site"]), archive.page_encoding(article_id)
-            )
+            row, html, encoding = stored
+            future = pool.extract(html, row["url"], profiles.get(row["site"]), encoding)
             window.append((article_id, row, future))
         while len(window) > in_flight:
             yield _result(*window.popleft())
