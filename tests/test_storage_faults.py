@@ -252,8 +252,9 @@ def test_disk_full_before_any_article_fails(disk: Disk, tmp_path: Path):
 def test_disk_without_any_room_reports_on_stderr(disk: Disk, tmp_path: Path):
     """With no room left at all, not even the error rows nor the run's end can be
     written: each lost article is named on stderr, so is the run's end, the exit status
-    is 1, what was committed stays whole; the next run, with room, closes the run as
-    `interrupted` (not complete) and archives the lost articles."""
+    is 1, what was committed stays whole; the run is not complete (`running`, which the
+    next run closes as `interrupted`, or already `interrupted`), and the next run, with
+    room, archives the lost articles."""
     root = tmp_path / "site"
     paths = build_site(root, 80)
     db = disk.folder / "archive.db"
@@ -266,7 +267,10 @@ def test_disk_without_any_room_reports_on_stderr(disk: Disk, tmp_path: Path):
         stdout, stderr = crawl.communicate(timeout=240)
         assert crawl.returncode == 1, stdout + stderr
         [(run_id, status, complete)] = rows(db, "SELECT id, status, complete FROM crawl_runs")
-        assert (status, complete) == ("running", 0)  # its end could not be written
+        # Its end could not be written by the store stage. The process's last word (the
+        # runner marking runs still running as interrupted) may find the room an update
+        # in place needs, or not: either way the run is not complete.
+        assert (status, complete) in (("running", 0), ("interrupted", 0))
         assert f"newsarchive: the end of run {run_id} could not be recorded: " in stderr
         kept = whole_articles(db)
         assert committed <= kept
