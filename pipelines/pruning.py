@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from lxml.cssselect import CSSSelector
 from lxml.etree import XPath
@@ -167,8 +168,14 @@ _LAYOUT_CELL_CHARS = 400
 def _is_boilerplate(element: HtmlElement) -> bool:
     if element.tag in _ALWAYS_REMOVED_TAGS:
         return True
-    tokens = (element.get("class", "") + " " + element.get("id", "")).lower().split()
-    return any(_BOILERPLATE_TOKEN_RE.match(token) for token in tokens)
+    return _names_boilerplate(element.get("class", "") + " " + element.get("id", ""))
+
+
+@lru_cache(maxsize=4096)
+def _names_boilerplate(names: str) -> bool:
+    """True if a class or id token in `names` names a boilerplate container (a theme
+    repeats the same few class strings on every page: they are looked at once)."""
+    return any(_BOILERPLATE_TOKEN_RE.match(token) for token in names.lower().split())
 
 
 # The elements `_is_boilerplate` may find, in document order: those with a class or an
@@ -179,17 +186,21 @@ _CANDIDATES = XPath("//*[@class or @id]|" + "|".join(f"//{tag}" for tag in _ALWA
 def _is_protected(element: HtmlElement, total_chars: int) -> bool:
     if element.tag in _PROTECTED_TAGS or element.get("itemprop") == "articleBody":
         return True
-    if element.tag == "form":  # some sites wrap the whole page in one form
-        return len(_text(element)) / total_chars >= _MAX_PRUNED_SHARE
-    if element.xpath(".//h1|.//*[@itemprop='articleBody']"):
+    # Some sites wrap the whole page in one form: its share of the text alone decides.
+    if element.tag != "form" and _PROTECTED_INSIDE(element):
         return True
     return len(_text(element)) / total_chars >= _MAX_PRUNED_SHARE
+
+
+_PROTECTED_INSIDE = XPath(".//h1|.//*[@itemprop='articleBody']")
 
 
 def _link_only_paragraphs(tree: HtmlElement) -> list[HtmlElement]:
     """Short paragraphs whose whole text is a link: inline promos and related links."""
     found = []
     for paragraph in tree.iter("p"):
+        if paragraph.find(".//a") is None:
+            continue
         text = _text(paragraph)
         if not text or count_words(text) > _MAX_LINK_PARAGRAPH_WORDS:
             continue
@@ -214,11 +225,16 @@ def _link_lists(tree: HtmlElement) -> list[HtmlElement]:
 def _is_link_only(element: HtmlElement) -> bool:
     if element.find(".//a") is None:
         return False
-    text = _text(element).replace(" ", "")
+    text = _visible_chars(element)
     if not text:
         return False
-    linked = "".join(_text(a) for a in element.iter("a")).replace(" ", "")
-    return len(linked) >= _LINKED_SHARE * len(text)
+    linked = sum(_visible_chars(a) for a in element.iter("a"))
+    return linked >= _LINKED_SHARE * text
+
+
+def _visible_chars(element: HtmlElement) -> int:
+    """The characters of an element's text, whitespace not counted."""
+    return len("".join(element.text_content().split()))
 
 
 def _text(element: HtmlElement) -> str:
