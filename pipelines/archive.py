@@ -18,6 +18,8 @@ import json
 import logging
 import sqlite3
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field, fields
 from datetime import UTC, datetime
 from functools import cached_property
@@ -373,6 +375,66 @@ def m006_page_dictionaries(db: Database) -> None:
     )
 
 
+# The statements that store an article, written once rather than built for every row.
+# `_ARTICLE_COLUMNS` are the columns of `Archive._article_row`.
+_ARTICLE_COLUMNS = (
+    "url",
+    "url_key",
+    "site",
+    "canonical_url",
+    "title",
+    "authors",
+    "published",
+    "modified",
+    "section",
+    "tags",
+    "language",
+    "description",
+    "image",
+    "text",
+    "word_count",
+    "content_hash",
+    "extractor_version",
+    "found_via",
+    "first_seen",
+    "last_seen",
+    "last_fetched",
+    "sitemap_lastmod",
+    "crawl_run_id",
+    "page_id",
+    "etag",
+    "http_last_modified",
+)
+_ARTICLE_BY_URL = "SELECT * FROM articles WHERE url = ? LIMIT 1"
+_ARTICLE_BY_URL_KEY = "SELECT * FROM articles WHERE url_key = ? LIMIT 1"
+_ARTICLE_BY_CONTENT = "SELECT * FROM articles WHERE site = ? AND content_hash = ? LIMIT 1"
+_NEXT_ARTICLE_ID = "SELECT coalesce(max(id), 0) + 1 FROM articles"
+_INSERT_ARTICLE = (
+    f"INSERT INTO articles (id, {', '.join(_ARTICLE_COLUMNS)})"
+    f" VALUES (:id, {', '.join(':' + column for column in _ARTICLE_COLUMNS)})"
+)
+_UPDATE_CHANGED_ARTICLE = (
+    "UPDATE articles SET "
+    + ", ".join(f"{column} = :{column}" for column in (*_ARTICLE_COLUMNS, "version"))
+    + " WHERE id = :id"
+)
+_UPDATE_UNCHANGED_ARTICLE = (
+    "UPDATE articles SET last_seen = ?, last_fetched = ?, page_id = ?, sitemap_lastmod = ?,"
+    " etag = ?, http_last_modified = ? WHERE id = ?"
+)
+_INSERT_VERSION = (
+    "INSERT INTO article_versions (article_id, version, fetched_at, title, text,"
+    " content_hash, extractor_version, crawl_run_id, page_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+_KNOWN_PAGE = "SELECT id FROM pages WHERE url = ? AND sha256 = ? LIMIT 1"
+_INSERT_PAGE = (
+    "INSERT INTO pages (url, requested_url, article_id, status, headers, fetched_at, encoding,"
+    " content_length, sha256, html_zstd, dictionary_id, crawl_run_id)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+_PAGE_FINGERPRINTS = "SELECT fingerprints FROM block_stats_pages WHERE site = ? AND url = ?"
+
+
 class ArchiveError(Exception):
     """The archive cannot be opened or written."""
 
@@ -480,12 +542,34 @@ class Archive:
         if self.db.conn.in_transaction:
             self.db.conn.rollback()
 
+    @contextmanager
+    def atomic(self) -> Iterator[None]:
+        """Run the block atomically: in a transaction of its own, or in a savepoint of the
+        open one (as `Database.atomic` does, under one savepoint name: its statements
+        are prepared once, not on every write)."""
+        conn = self.db.conn
+        if not conn.in_transaction:
+            with self.db.atomic():
+                yield
+            return
+        conn.execute("SAVEPOINT archive_write")
+        try:
+            yield
+        except BaseException:
+            # An error that undid the whole transaction (a full disk) took the savepoint
+            # with it: there is nothing left to undo.
+            if conn.in_transaction:
+                conn.execute("ROLLBACK TO SAVEPOINT archive_write")
+                conn.execute("RELEASE SAVEPOINT archive_write")
+            raise
+        conn.execute("RELEASE SAVEPOINT archive_write")
+
     # Crawl runs -----------------------------------------------------------------------
 
     def start_run(self, site: str, start_urls: list[str], mode: str = "incremental") -> int:
         """Record the start of a crawl run (`mode` "incremental" or "backfill"); return
         its id."""
-        with self.db.atomic():
+        with self.atomic():
             table = self.db["crawl_runs"].insert(
                 {
                     "site": site,
@@ -515,7 +599,7 @@ class Archive:
         duration = (
             datetime.fromisoformat(finished) - datetime.fromisoformat(run["started"])
         ).total_seconds()
-        with self.db.atomic():
+        with self.atomic():
             self.db["crawl_runs"].update(
                 run_id,
                 {
@@ -544,7 +628,7 @@ class Archive:
         """Mark runs of `site` still "running" as interrupted: their process was killed
         before it could record the end (call it while holding the archive's crawl lock).
         Return how many there were."""
-        with self.db.atomic():
+        with self.atomic():
             cursor = self.db.execute(
                 "UPDATE crawl_runs SET status = 'interrupted', error = ?"
                 " WHERE site = ? AND status = 'running'",
@@ -573,7 +657,7 @@ class Archive:
         found_via: str | None = None,
     ) -> None:
         """Add a row to `crawl_errors`."""
-        with self.db.atomic():
+        with self.atomic():
             self.db["crawl_errors"].insert(
                 {
                     "crawl_run_id": run_id,
@@ -596,54 +680,76 @@ class Archive:
         archived article's (see `crawler.urls.url_key`), or whose title and text are
         those of an archived article of the site, updates that article."""
         digest = content_hash(article.title, article.text)
-        with self.db.atomic():
-            existing = self._same_story(page.site, article.url, digest)
-            page_id = self._store_page(page, run_id, existing["id"] if existing else None)
-            row = self._article_row(page, article, digest, run_id, page_id)
+        key = url_key(article.url)
+        validators = _validators(page)
+        conn = self.db.conn
+        with self.atomic():
+            existing = self._same_story(page.site, article.url, digest, key)
             if existing is None:
-                article_id = int(self.db["articles"].insert(row).last_pk)
-                self.db.execute(
-                    "UPDATE pages SET article_id = ? WHERE id = ?", [article_id, page_id]
-                )
+                # The id SQLite gives the row (one past the largest), known before the
+                # page is stored, so that the page row is written once with it.
+                (article_id,) = conn.execute(_NEXT_ARTICLE_ID).fetchone()
+                page_id = self._store_page(page, run_id, article_id)
+                row = self._article_row(page, article, digest, run_id, page_id, key, validators)
+                conn.execute(_INSERT_ARTICLE, {"id": article_id, **row})
                 outcome: Outcome = "new"
             elif existing["content_hash"] == digest:
                 article_id = existing["id"]
-                self.db["articles"].update(
-                    article_id,
-                    {
-                        "last_seen": page.fetched_at,
-                        "last_fetched": page.fetched_at,
-                        "page_id": page_id,
-                        "sitemap_lastmod": page.lastmod or existing["sitemap_lastmod"],
-                        **_validators(page),
-                    },
+                page_id = self._store_page(page, run_id, article_id, claim=False)
+                conn.execute(
+                    _UPDATE_UNCHANGED_ARTICLE,
+                    [
+                        page.fetched_at,
+                        page.fetched_at,
+                        page_id,
+                        page.lastmod or existing["sitemap_lastmod"],
+                        validators["etag"],
+                        validators["http_last_modified"],
+                        article_id,
+                    ],
                 )
                 outcome = "unchanged"
             else:
                 article_id = existing["id"]
+                page_id = self._store_page(page, run_id, article_id, claim=False)
+                row = self._article_row(page, article, digest, run_id, page_id, key, validators)
                 self._keep_version(existing)
                 row["url"] = existing["url"]
                 row["url_key"] = existing["url_key"]
                 row["first_seen"] = existing["first_seen"]
                 row["version"] = existing["version"] + 1
-                self.db["articles"].update(article_id, row)
+                conn.execute(_UPDATE_CHANGED_ARTICLE, {"id": article_id, **row})
                 outcome = "updated"
             for url in dict.fromkeys((page.fetched_url or page.url, article.url)):
-                self._record_fetch(page.site, url, "article", page.status, run_id, page, article_id)
+                self._record_fetch(
+                    page.site,
+                    url,
+                    "article",
+                    page.status,
+                    run_id,
+                    page,
+                    article_id,
+                    key=key if url == article.url else None,
+                    validators=validators,
+                )
         return outcome
 
-    def _same_story(self, site: str, url: str, digest: str) -> dict[str, Any] | None:
-        """The archived article that a page at `url` with content `digest` is: the one
-        with that URL, else one whose URL is a variant of it, else one of the same site
-        with the same title and text."""
-        for where, params in (
-            ("url = ?", [url]),
-            ("url_key = ?", [url_key(url)]),
-            ("site = ? AND content_hash = ?", [site, digest]),
+    def _same_story(
+        self, site: str, url: str, digest: str, key: str | None = None
+    ) -> dict[str, Any] | None:
+        """The archived article that a page at `url` (whose `url_key` is `key`, worked out
+        if not given) with content `digest` is: the one with that URL, else one whose URL
+        is a variant of it, else one of the same site with the same title and text."""
+        conn = self.db.conn
+        for sql, params in (
+            (_ARTICLE_BY_URL, (url,)),
+            (_ARTICLE_BY_URL_KEY, (key or url_key(url),)),
+            (_ARTICLE_BY_CONTENT, (site, digest)),
         ):
-            rows = list(self.db["articles"].rows_where(where, params, limit=1))
-            if rows:
-                return rows[0]
+            cursor = conn.execute(sql, params)
+            values = cursor.fetchone()
+            if values is not None:
+                return dict(zip([column[0] for column in cursor.description], values, strict=True))
         return None
 
     # What the crawler learns of sites ------------------------------------------------
@@ -660,7 +766,7 @@ class Archive:
         """Remember that `url` of `site` was fetched and turned out to be `kind`
         ("listing", "other", "duplicate", "rejected" or "gone"; "article" rows are
         written by `store_article`)."""
-        with self.db.atomic():
+        with self.atomic():
             self._record_fetch(site, url, kind, status, run_id, template=template)
 
     def _record_fetch(
@@ -673,10 +779,15 @@ class Archive:
         page: ArticlePage | None = None,
         article_id: int | None = None,
         template: str | None = None,
+        key: str | None = None,
+        validators: dict[str, str | None] | None = None,
     ) -> None:
+        """Upsert the `fetched_urls` row of `url` (inside a transaction); `key` is its
+        `url_key` and `validators` those of `page`, when the caller has them already."""
         now = page.fetched_at if page is not None else now_iso()
-        validators = _validators(page) if page is not None else {}
-        self.db.execute(
+        if validators is None:
+            validators = _validators(page) if page is not None else {}
+        self.db.conn.execute(
             "INSERT INTO fetched_urls (site, url, url_key, kind, status, template, article_id,"
             " first_fetched, last_fetched, etag, http_last_modified, crawl_run_id)"
             " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (site, url) DO UPDATE SET"
@@ -692,7 +803,7 @@ class Archive:
             [
                 site,
                 url,
-                url_key(url),
+                key or url_key(url),
                 kind,
                 status,
                 template or url_template(url),
@@ -724,7 +835,7 @@ class Archive:
     def save_url_shapes(self, site: str, shapes: list[tuple[str, int, int, int]]) -> None:
         """Store the counts of `site`'s URL templates (replacing earlier counts)."""
         now = now_iso()
-        with self.db.atomic():
+        with self.atomic():
             for template, articles, listings, others in shapes:
                 self.db.execute(
                     "INSERT INTO url_shapes (site, template, articles, listings, others,"
@@ -737,18 +848,19 @@ class Archive:
 
     def _keep_version(self, article: dict[str, Any]) -> None:
         """Copy the current state of an article into `article_versions`."""
-        self.db["article_versions"].insert(
-            {
-                "article_id": article["id"],
-                "version": article["version"],
-                "fetched_at": article["last_fetched"] or article["last_seen"],
-                "title": article["title"],
-                "text": article["text"],
-                "content_hash": article["content_hash"],
-                "extractor_version": article["extractor_version"],
-                "crawl_run_id": article["crawl_run_id"],
-                "page_id": article["page_id"],
-            }
+        self.db.conn.execute(
+            _INSERT_VERSION,
+            [
+                article["id"],
+                article["version"],
+                article["last_fetched"] or article["last_seen"],
+                article["title"],
+                article["text"],
+                article["content_hash"],
+                article["extractor_version"],
+                article["crawl_run_id"],
+                article["page_id"],
+            ],
         )
 
     def known_articles(self, site: str) -> dict[str, dict[str, Any]]:
@@ -783,7 +895,7 @@ class Archive:
     def mark_not_modified(self, url: str, fetched_at: str, run_id: int) -> bool:
         """Record that a revisit found the article at `url` unchanged (HTTP 304); return
         False if no article has that URL."""
-        with self.db.atomic():
+        with self.atomic():
             cursor = self.db.execute(
                 "UPDATE articles SET last_seen = ?, last_fetched = ?, crawl_run_id = ?"
                 " WHERE url = ?",
@@ -799,37 +911,38 @@ class Archive:
         rows = list(self.db["articles"].rows_where("url = ?", [url], limit=1))
         return rows[0] if rows else None
 
-    def _store_page(self, page: ArticlePage, run_id: int, article_id: int | None) -> int:
-        """Insert the raw page unless the same bytes are already archived for this URL;
-        its body compressed with zstd, with its site's dictionary once the site has one."""
+    def _store_page(
+        self, page: ArticlePage, run_id: int, article_id: int | None, claim: bool = True
+    ) -> int:
+        """Insert the raw page unless the same bytes are already archived for this URL
+        (then, with `claim`, that page becomes `article_id`'s); its body compressed with
+        zstd, with its site's dictionary once the site has one. Return the page's id."""
+        conn = self.db.conn
         sha256 = hashlib.sha256(page.body).hexdigest()
-        known = self.db.execute(
-            "SELECT id FROM pages WHERE url = ? AND sha256 = ? LIMIT 1", [page.url, sha256]
-        ).fetchone()
+        known = conn.execute(_KNOWN_PAGE, [page.url, sha256]).fetchone()
         if known:
+            if claim:
+                conn.execute("UPDATE pages SET article_id = ? WHERE id = ?", [article_id, known[0]])
             return int(known[0])
-        dictionary_id = self._site_dictionary(page.site)
-        dictionary = self._page_dictionary(dictionary_id) if dictionary_id else None
-        return int(
-            self.db["pages"]
-            .insert(
-                {
-                    "url": page.url,
-                    "requested_url": page.requested_url,
-                    "article_id": article_id,
-                    "status": page.status,
-                    "headers": json.dumps(page.headers),
-                    "fetched_at": page.fetched_at,
-                    "encoding": page.encoding,
-                    "content_length": len(page.body),
-                    "sha256": sha256,
-                    "html_zstd": page_codec.compress(page.body, dictionary),
-                    "dictionary_id": dictionary_id,
-                    "crawl_run_id": run_id,
-                }
-            )
-            .last_pk
+        dictionary_id, dictionary = self._site_dictionary(page.site) or (None, None)
+        cursor = conn.execute(
+            _INSERT_PAGE,
+            [
+                page.url,
+                page.requested_url,
+                article_id,
+                page.status,
+                json.dumps(page.headers),
+                page.fetched_at,
+                page.encoding,
+                len(page.body),
+                sha256,
+                page_codec.compress(page.body, dictionary),
+                dictionary_id,
+                run_id,
+            ],
         )
+        return int(cursor.lastrowid)
 
     # Raw pages: zstd with a dictionary per site ---------------------------------------
     # A site's first `page_codec.TRAIN_AFTER` pages are stored with plain zstd; the next
@@ -855,33 +968,40 @@ class Archive:
     def _page_dictionaries(self) -> _PageDictionaries:
         return _PageDictionaries()
 
-    def _page_dictionary(self, dictionary_id: int) -> page_codec.PageDictionary:
-        """The dictionary of `page_dictionaries` row `dictionary_id`, loaded once."""
-        row = self.db.execute(
-            "SELECT zstd_id FROM page_dictionaries WHERE id = ?", [dictionary_id]
-        ).fetchone()
-        if row is None:
-            raise ArchiveError(f"page dictionary {dictionary_id} is missing from {self.path}")
-        key = (dictionary_id, row[0])  # a row id reused after a rollback is another one
+    def _page_dictionary(
+        self, dictionary_id: int, zstd_id: int | None = None
+    ) -> page_codec.PageDictionary:
+        """The dictionary of `page_dictionaries` row `dictionary_id` (whose `zstd_id` the
+        caller may have read with it), loaded once."""
+        conn = self.db.conn
+        if zstd_id is None:
+            row = conn.execute(
+                "SELECT zstd_id FROM page_dictionaries WHERE id = ?", [dictionary_id]
+            ).fetchone()
+            if row is None:
+                raise ArchiveError(f"page dictionary {dictionary_id} is missing from {self.path}")
+            zstd_id = row[0]
+        key = (dictionary_id, zstd_id)  # a row id reused after a rollback is another one
         loaded = self._page_dictionaries.loaded
         dictionary = loaded.get(key)
         if dictionary is None:
-            (data,) = self.db.execute(
+            (data,) = conn.execute(
                 "SELECT dictionary FROM page_dictionaries WHERE id = ?", [dictionary_id]
             ).fetchone()
             dictionary = page_codec.PageDictionary(data)
             loaded.put(key, dictionary)
         return dictionary
 
-    def _site_dictionary(self, site: str) -> int | None:
-        """The id of the dictionary the next page of `site` is compressed with: its
+    def _site_dictionary(self, site: str) -> tuple[int, page_codec.PageDictionary] | None:
+        """The id and the dictionary the next page of `site` is compressed with: its
         newest, or one trained now if the site has enough pages stored without; None
         before that."""
-        row = self.db.execute(
-            "SELECT id FROM page_dictionaries WHERE site = ? ORDER BY id DESC LIMIT 1", [site]
+        row = self.db.conn.execute(
+            "SELECT id, zstd_id FROM page_dictionaries WHERE site = ? ORDER BY id DESC LIMIT 1",
+            [site],
         ).fetchone()
         if row is not None:
-            return int(row[0])
+            return int(row[0]), self._page_dictionary(int(row[0]), row[1])
         pages_to_go = self._page_dictionaries.pages_to_go
         if site not in pages_to_go:
             (stored,) = self.db.execute(
@@ -893,14 +1013,14 @@ class Archive:
         if pages_to_go[site] > 0:
             pages_to_go[site] -= 1
             return None
-        dictionary_id = self._train_page_dictionary(site)
-        if dictionary_id is None:  # nothing to learn yet: try again as many pages later
+        trained = self._train_page_dictionary(site)
+        if trained is None:  # nothing to learn yet: try again as many pages later
             pages_to_go[site] = page_codec.TRAIN_AFTER
-        return dictionary_id
+        return trained
 
-    def _train_page_dictionary(self, site: str) -> int | None:
-        """Train a dictionary on the newest stored pages of `site` and store it; its id,
-        or None if they have too little in common."""
+    def _train_page_dictionary(self, site: str) -> tuple[int, page_codec.PageDictionary] | None:
+        """Train a dictionary on the newest stored pages of `site` and store it; its id
+        and the dictionary, or None if they have too little in common."""
         started = time.perf_counter()
         rows = self.db.execute(
             "SELECT p.html_zlib, p.html_zstd, p.dictionary_id FROM pages p"
@@ -939,15 +1059,23 @@ class Archive:
             len(samples),
             (time.perf_counter() - started) * 1000,
         )
-        return dictionary_id
+        return dictionary_id, dictionary
 
     @staticmethod
     def _article_row(
-        page: ArticlePage, article: ExtractedArticle, digest: str, run_id: int, page_id: int
+        page: ArticlePage,
+        article: ExtractedArticle,
+        digest: str,
+        run_id: int,
+        page_id: int,
+        key: str,
+        validators: dict[str, str | None],
     ) -> dict[str, Any]:
+        """The `articles` columns of a stored page (`_ARTICLE_COLUMNS`, every one of them);
+        `key` is the `url_key` of the article's URL, `validators` the page's."""
         return {
             "url": article.url,
-            "url_key": url_key(article.url),
+            "url_key": key,
             "site": page.site,
             **_extracted_fields(article),
             "content_hash": digest,
@@ -959,7 +1087,7 @@ class Archive:
             "sitemap_lastmod": page.lastmod,
             "crawl_run_id": run_id,
             "page_id": page_id,
-            **_validators(page),
+            **validators,
         }
 
     # Re-extraction and learned boilerplate (issue 3) ----------------------------------
@@ -970,27 +1098,25 @@ class Archive:
         """Count the blocks (fingerprint -> text) of the page at `url` for `site`; a page
         counted before has its earlier blocks uncounted first, so each URL counts once."""
         now = now_iso()
-        with self.db.atomic():
-            row = self.db.execute(
-                "SELECT fingerprints FROM block_stats_pages WHERE site = ? AND url = ?",
-                [site, url],
-            ).fetchone()
+        conn = self.db.conn
+        with self.atomic():
+            row = conn.execute(_PAGE_FINGERPRINTS, [site, url]).fetchone()
             old = set(json.loads(row[0])) if row else set()
-            for key in old - set(blocks):
-                self.db.execute(
+            gone = old - set(blocks)
+            if gone:
+                conn.executemany(
                     "UPDATE block_stats SET page_count = page_count - 1"
                     " WHERE site = ? AND fingerprint = ?",
-                    [site, key],
+                    [(site, key) for key in gone],
                 )
-            for key in set(blocks) - old:
-                self.db.execute(
-                    "INSERT INTO block_stats"
-                    " (site, fingerprint, page_count, sample_text, first_seen, last_seen)"
-                    " VALUES (?, ?, 1, ?, ?, ?) ON CONFLICT (site, fingerprint) DO UPDATE"
-                    " SET page_count = page_count + 1, last_seen = excluded.last_seen",
-                    [site, key, blocks[key][:200], now, now],
-                )
-            self.db.execute(
+            conn.executemany(
+                "INSERT INTO block_stats"
+                " (site, fingerprint, page_count, sample_text, first_seen, last_seen)"
+                " VALUES (?, ?, 1, ?, ?, ?) ON CONFLICT (site, fingerprint) DO UPDATE"
+                " SET page_count = page_count + 1, last_seen = excluded.last_seen",
+                [(site, key, blocks[key][:200], now, now) for key in set(blocks) - old],
+            )
+            conn.execute(
                 "INSERT INTO block_stats_pages (site, url, fingerprints, updated)"
                 " VALUES (?, ?, ?, ?) ON CONFLICT (site, url) DO UPDATE"
                 " SET fingerprints = excluded.fingerprints, updated = excluded.updated",
@@ -1030,15 +1156,13 @@ class Archive:
     def page_fingerprints(self, site: str, url: str) -> set[str] | None:
         """The fingerprints of the blocks counted for the page at `url` of `site`; None if
         the page is not counted."""
-        row = self.db.execute(
-            "SELECT fingerprints FROM block_stats_pages WHERE site = ? AND url = ?", [site, url]
-        ).fetchone()
+        row = self.db.conn.execute(_PAGE_FINGERPRINTS, [site, url]).fetchone()
         return set(json.loads(row[0])) if row else None
 
     def has_page_blocks(self, site: str, url: str) -> bool:
         """True if the blocks of the page at `url` are counted for `site`."""
         return (
-            self.db.execute(
+            self.db.conn.execute(
                 "SELECT 1 FROM block_stats_pages WHERE site = ? AND url = ?", [site, url]
             ).fetchone()
             is not None
@@ -1076,7 +1200,7 @@ class Archive:
         or metadata changed. A changed text or title keeps the old state in
         `article_versions`, as a changed re-fetch does; the extractor version is recorded
         either way."""
-        with self.db.atomic():
+        with self.atomic():
             existing = self.db["articles"].get(article_id)
             digest = content_hash(article.title, article.text)
             fields_now = _extracted_fields(article)

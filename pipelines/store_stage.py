@@ -72,7 +72,7 @@ class ArchiveWriter:
         own in the open batch, for `stage`."""
         try:
             self.archive.begin_batch()
-            with self.archive.db.atomic():
+            with self.archive.atomic():
                 counter = write()
         except sqlite3.Error as error:
             if self.pending and not self.archive.in_batch:
