@@ -30,14 +30,20 @@ learned at run time.
 from __future__ import annotations
 
 import enum
+import json
 import math
 import re
+from bisect import bisect_right
+from collections.abc import Iterator
 from dataclasses import dataclass, field
+from itertools import accumulate, chain
+from typing import Any
 
 from lxml import etree
 from lxml.html import HtmlElement
 
-from crawler.structured_data import ARTICLE_TYPES, jsonld_objects, jsonld_types
+from crawler.structured_data import ARTICLE_TYPES, jsonld_types
+from crawler.structured_data import _flatten as flatten_jsonld
 from crawler.urls import path_of
 
 LISTING_TYPES = frozenset({"CollectionPage", "ItemList", "SearchResultsPage", "ProfilePage"})
@@ -89,6 +95,7 @@ _SKIPPED_TAGS = frozenset(
         "figcaption",
     }
 )
+_SKIPPED_ROLES = frozenset({"navigation", "banner", "contentinfo", "complementary", "menu"})
 # Elements that start a block of text of their own.
 _BLOCK_TAGS = frozenset(
     {
@@ -123,6 +130,8 @@ _BLOCK_TAGS = frozenset(
     }
 )
 _HEADING_TAGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
+# The elements the walk looks at by their tag (any other is text and markup only).
+_WALKED_TAGS = _CONTENT_TAGS | _SKIPPED_TAGS | _BLOCK_TAGS | {"a", "input", "textarea"}
 # Class names and ids (whole names only) of navigation and page chrome.
 _BOILERPLATE_NAMES = frozenset(
     {
@@ -150,9 +159,14 @@ _BYLINE_TEXT_RE = re.compile(
     r"^\s*(by|von|par|por|door|av|written by|posted by|text:|texto:|autor:|author:)(\s|$)",
     re.IGNORECASE,
 )
-_READING_TIME_RE = re.compile(  # on lower-cased text
+# Reading times, in lower-cased text: "5 min read", or "Lesezeit: 5" (the words searched
+# with `in` first, and the regex only if one is there).
+_READING_MINUTES_RE = re.compile(
     r"\d\s*-?\s*(min|minutes?|minuten)\.?\s*(read|de lecture|de lectura|lesezeit)"
-    r"|(lesezeit|reading time|temps de lecture|tiempo de lectura)\s*:?\s*\d"
+)
+_READING_TIME_WORDS = ("lesezeit", "reading time", "temps de lecture", "tiempo de lectura")
+_READING_TIME_WORD_RE = re.compile(
+    r"(lesezeit|reading time|temps de lecture|tiempo de lectura)\s*:?\s*\d"
 )
 # First person plural: a business speaking of itself.
 _WE_WORDS = frozenset(
@@ -188,14 +202,18 @@ _HEADLINE_SHAPE_RE = re.compile(
     r"\bwie\b|\bwarum\b|\bcomment\b|\bpourquoi\b|\bc[oó]mo\b|\bpor qu[eé]\b|"
     r"^\s*\d+\s+[^\d\s]"
 )
+# Searched in text folded by `_fold` (the same matches as with `re.IGNORECASE`, found much
+# faster).
 _CALL_TO_ACTION_RE = re.compile(
     r"contact us|get (a |your )?(free )?(quote|estimate)|request (a )?(demo|quote|call)|"
     r"book (a |your |now)|schedule (a |your )|free (consultation|trial|estimate)|"
     r"get started|talk to (an |our |a )|call (us|now|today)|start (your )?free|"
     r"sign up free|try (it )?(for )?free|buy now|add to (cart|basket|bag)|shop now|"
-    r"see (plans|pricing)|view pricing|apply now|enroll now|register now",
-    re.IGNORECASE,
+    r"see (plans|pricing)|view pricing|apply now|enroll now|register now"
 )
+# The letters that `re.IGNORECASE` matches to an ASCII letter without `str.lower` making
+# them that letter: "İ" and "ı" match "i", "ſ" matches "s".
+_FOLDED = str.maketrans({"\u0130": "i", "\u0131": "i", "\u017f": "s"})
 
 # A paragraph is "sentence-long" from this many (CJK-weighted) characters on.
 SENTENCE_CHARS = 80
@@ -269,7 +287,7 @@ def page_features(url: str, tree: HtmlElement) -> dict[str, float]:
         "teaser_share": teaser_share(text),
         "teaser_blocks": teaser_blocks(text),
         "more_links": more_links(text),
-        "teaser_articles": teaser_articles(tree),
+        "teaser_articles": teaser_articles(markup),
         "best_run": best_run(text),
         "run_share": run_share(text),
         "mean_paragraph": mean_paragraph(text),
@@ -277,7 +295,7 @@ def page_features(url: str, tree: HtmlElement) -> dict[str, float]:
         "reading_time": reading_time(text),
         "calls_to_action": calls_to_action(text),
         "we_share": we_share(text),
-        "headline_shape": headline_shape(tree),
+        "headline_shape": headline_shape(markup),
         "one_h1": one_h1(text),
         "form_inputs": form_inputs(text),
         "time_elements": time_elements(markup),
@@ -310,12 +328,12 @@ def page_features(url: str, tree: HtmlElement) -> dict[str, float]:
 _UNREAD, _IN_LINK, _HEADLINE_LINK, _OTHER = range(4)
 
 
-@dataclass
+@dataclass(slots=True)
 class _Block:
     """Text gathered in one block element: its own text, and its subtree's totals."""
 
     element: HtmlElement
-    parent: int
+    parent: _Block | None  # the enclosing block
     text: int = 0  # CJK-weighted characters outside links, own text only
     link: int = 0  # characters inside links, own text only
     sub_text: int = 0  # plain text of the whole subtree
@@ -328,7 +346,7 @@ class _Block:
     teaser_text: int = 0  # plain text of the subtree that is in teaser blocks
 
 
-@dataclass
+@dataclass(slots=True)
 class TextStats:
     """What one walk over the page's body found."""
 
@@ -353,36 +371,43 @@ class TextStats:
 def _weighted_len(text: str) -> int:
     """Length of `text` with CJK characters counted `CJK_WEIGHT` times, spaces collapsed."""
     stripped = " ".join(text.split())
-    if not stripped:
-        return 0
-    cjk = len(_CJK_RE.findall(stripped)) if ord(max(stripped)) >= 0x0E00 else 0
-    return len(stripped) + (CJK_WEIGHT - 1) * cjk
+    if stripped.isascii():
+        return len(stripped)
+    return len(stripped) + (CJK_WEIGHT - 1) * len(_CJK_RE.findall(stripped))
 
 
-def _skipped(element: HtmlElement, tag: str) -> bool:
-    """Navigation, header, footer, aside and the like (by tag, role or class)."""
-    if tag in _SKIPPED_TAGS:
+def _boilerplate(element: HtmlElement, classes: dict[str, bool]) -> bool:
+    """Whether the element's role, class or id names navigation or page chrome.
+
+    `classes` remembers the verdict on each class attribute value (pages repeat them)."""
+    get = element.get
+    if get("role") in _SKIPPED_ROLES:
         return True
-    role = element.get("role")
-    if role in ("navigation", "banner", "contentinfo", "complementary", "menu"):
-        return True
-    names = element.get("class")
-    if names and not _BOILERPLATE_NAMES.isdisjoint(names.lower().split()):
-        return True
-    name = element.get("id")
+    names = get("class")
+    if names:
+        named = classes.get(names)
+        if named is None:
+            named = classes[names] = not _BOILERPLATE_NAMES.isdisjoint(names.lower().split())
+        if named:
+            return True
+    name = get("id")
     return bool(name) and name.lower() in _BOILERPLATE_NAMES
 
 
 def _text_stats(tree: HtmlElement) -> TextStats:
     """Walk the body once: text and link characters per block, headline links, teaser
-    blocks, and the main block (the block with the most paragraph text in its children)."""
+    blocks, and the main block (the block with the most paragraph text in its children).
+
+    Navigation, header, footer, aside and the like (by tag, or `_boilerplate`) are skipped:
+    stepped over without being visited. A text or tail that is only whitespace counts for
+    nothing and is not looked at further."""
     stats = TextStats()
-    bodies = tree.xpath("//body")
-    root = bodies[0] if bodies else tree
+    root = next(tree.iter("body"), tree)  # the first <body>, as `//body` finds it
     blocks = stats.blocks
-    stack: list[int] = []  # open blocks
-    unread: list[int] = []  # open blocks that have no text yet
-    led: list[int] = []  # blocks whose first text is in the open link
+    stack: list[_Block] = []  # open blocks
+    unread: list[_Block] = []  # open blocks that have no text yet
+    led: list[_Block] = []  # blocks whose first text is in the open link
+    block: _Block | None = None  # the innermost open block
     link_depth = 0
     link_text = 0  # characters of the link being read
     link_away = False  # whether the open link leads to another page
@@ -390,71 +415,86 @@ def _text_stats(tree: HtmlElement) -> TextStats:
     link_in_heading = False
     skipping: HtmlElement | None = None  # the skipped element whose end comes next
     content_depth = 0  # open <article> and <main> elements
+    classes: dict[str, bool] = {}
     walker = etree.iterwalk(root, events=("start", "end"))
     for event, element in walker:
         tag = element.tag
         if not isinstance(tag, str):
             continue
         if event == "start":
-            if tag == "input" or tag == "textarea":
-                stats.inputs += 1
-            if tag in _CONTENT_TAGS:
-                content_depth += 1
-            elif _skipped(element, tag) and not (content_depth and tag in _PART_TAGS):
-                walker.skip_subtree()
-                skipping = element
-                continue
-            if tag in _BLOCK_TAGS:
-                blocks.append(_Block(element, stack[-1] if stack else -1))
-                stack.append(len(blocks) - 1)
-                unread.append(len(blocks) - 1)
-            if tag == "a":
-                link_depth += 1
-                link_text = 0
-                link_in_heading = heading_depth > 0
-                link_away = _leads_away(element.get("href"))
-            elif tag in _HEADING_TAGS:
-                heading_depth += 1
-                if tag == "h1":
-                    stats.h1 += 1
-            elif tag == "pre":
-                stats.code_blocks += 1
-            if element.text and stack:
-                if _add_text(stats, blocks[stack[-1]], element.text, link_depth > 0) and unread:
-                    _first_text(blocks, unread, led, link_depth > 0 and link_away)
-                if link_depth:
-                    link_text += len(element.text.strip())
-            continue
-        # end event (also sent for a skipped element, right after its start)
-        if tag in _CONTENT_TAGS and content_depth:
-            content_depth -= 1
-        if element is skipping:
-            skipping = None
-        elif tag in _BLOCK_TAGS and stack and blocks[stack[-1]].element is element:
-            index = stack.pop()
-            if unread and unread[-1] == index:
-                unread.pop()
-            _close_block(stats, index)
-        elif tag == "a" and link_depth:
-            link_depth -= 1
-            headline = link_in_heading or (heading_depth == 0 and _has_heading_child(element))
-            if headline and link_away:
-                stats.headline_links += 1
-            elif link_text >= 30 and link_away:
-                stats.long_links += 1
-            if link_text < 40 and _MORE_LINK_RE.match(element.text_content()):
-                stats.more_links += 1
-            for index in led:
-                long = headline or link_text >= TEASER_LINK_CHARS
-                blocks[index].lead = _HEADLINE_LINK if long else _OTHER
-            led.clear()
-        elif tag in _HEADING_TAGS and heading_depth:
-            heading_depth -= 1
-        if element.tail and stack:
-            if _add_text(stats, blocks[stack[-1]], element.tail, link_depth > 0) and unread:
-                _first_text(blocks, unread, led, link_depth > 0 and link_away)
-            if link_depth:
-                link_text += len(element.tail.strip())
+            if tag not in _WALKED_TAGS:  # an inline element, skipped only by its attributes
+                if _boilerplate(element, classes):
+                    walker.skip_subtree()
+                    skipping = element
+                    continue
+            else:
+                if tag in _CONTENT_TAGS:
+                    content_depth += 1
+                else:
+                    if tag == "input" or tag == "textarea":
+                        stats.inputs += 1
+                    if (tag in _SKIPPED_TAGS or _boilerplate(element, classes)) and not (
+                        content_depth and tag in _PART_TAGS
+                    ):
+                        walker.skip_subtree()
+                        skipping = element
+                        continue
+                if tag in _BLOCK_TAGS:
+                    block = _Block(element, block)
+                    blocks.append(block)
+                    stack.append(block)
+                    unread.append(block)
+                if tag == "a":
+                    link_depth += 1
+                    link_text = 0
+                    link_in_heading = heading_depth > 0
+                    link_away = _leads_away(element.get("href"))
+                elif tag in _HEADING_TAGS:
+                    heading_depth += 1
+                    if tag == "h1":
+                        stats.h1 += 1
+                elif tag == "pre":
+                    stats.code_blocks += 1
+            text = element.text
+        else:  # the end (also sent for a skipped element, right after its start)
+            if element is skipping:
+                skipping = None
+            elif tag in _WALKED_TAGS:
+                if tag in _CONTENT_TAGS and content_depth:
+                    content_depth -= 1
+                if tag in _BLOCK_TAGS and block is not None and block.element is element:
+                    stack.pop()
+                    if unread and unread[-1] is block:
+                        unread.pop()
+                    _close_block(stats, block)
+                    block = stack[-1] if stack else None
+                elif tag == "a" and link_depth:
+                    link_depth -= 1
+                    headline = link_in_heading or (
+                        heading_depth == 0 and _has_heading_child(element)
+                    )
+                    if headline and link_away:
+                        stats.headline_links += 1
+                    elif link_text >= 30 and link_away:
+                        stats.long_links += 1
+                    if link_text < 40 and _MORE_LINK_RE.match(element.text_content()):
+                        stats.more_links += 1
+                    if led:
+                        long = headline or link_text >= TEASER_LINK_CHARS
+                        for first in led:
+                            first.lead = _HEADLINE_LINK if long else _OTHER
+                        led.clear()
+                elif tag in _HEADING_TAGS and heading_depth:
+                    heading_depth -= 1
+            text = element.tail
+        # The element's text (at its start) or its tail (at its end).
+        if text and block is not None and not text.isspace():
+            in_link = link_depth > 0
+            _add_text(stats, block, text, in_link)
+            if unread:
+                _first_text(unread, led, in_link and link_away)
+            if in_link:
+                link_text += len(text.strip())
     while stack:
         _close_block(stats, stack.pop())
     return stats
@@ -468,11 +508,12 @@ def _leads_away(href: str | None) -> bool:
     return bool(href) and href[0] != "#" and not href.startswith("javascript:")
 
 
-def _first_text(blocks: list[_Block], unread: list[int], led: list[int], in_link: bool) -> None:
+def _first_text(unread: list[_Block], led: list[_Block], in_link: bool) -> None:
     """The open blocks without text so far have just got their first: in a link to
     another page (decided when the link ends) or not."""
-    for index in unread:
-        blocks[index].lead = _IN_LINK if in_link else _OTHER
+    lead = _IN_LINK if in_link else _OTHER
+    for block in unread:
+        block.lead = lead
     if in_link:
         led.extend(unread)
     unread.clear()
@@ -480,14 +521,12 @@ def _first_text(blocks: list[_Block], unread: list[int], led: list[int], in_link
 
 def _has_heading_child(link: HtmlElement) -> bool:
     """A link wrapping a heading (`<a><h3>Title</h3></a>`), as teaser cards do."""
-    return any(child.tag in ("h2", "h3", "h4") for child in link)
+    return next(link.iterchildren("h2", "h3", "h4"), None) is not None
 
 
-def _add_text(stats: TextStats, block: _Block, text: str, in_link: bool) -> int:
-    """Count `text` into `block` as link or plain text; its length."""
+def _add_text(stats: TextStats, block: _Block, text: str, in_link: bool) -> None:
+    """Count `text` (not only whitespace) into `block` as link or plain text."""
     length = _weighted_len(text)
-    if not length:
-        return 0
     if in_link:
         block.link += length
         stats.total_link += length
@@ -500,10 +539,9 @@ def _add_text(stats: TextStats, block: _Block, text: str, in_link: bool) -> int:
             stats.byline_texts += 1
         if stats.price_hits < 50 and ("$" in text or "€" in text or "£" in text):
             stats.price_hits += len(_PRICE_RE.findall(text))
-    return length
 
 
-def _close_block(stats: TextStats, index: int) -> None:
+def _close_block(stats: TextStats, block: _Block) -> None:
     """A block has ended: add its totals to its parent's, and make it the main block if
     its paragraph text minus its link text is the best yet (children end before their
     parents, so the deepest of equal blocks wins).
@@ -511,7 +549,6 @@ def _close_block(stats: TextStats, index: int) -> None:
     A teaser block (one that starts with a headline-long link to another page and holds
     a little plain text: a headline with its date or excerpt) counts as a teaser, and its
     text is no part of a run of body text."""
-    block = stats.blocks[index]
     block.sub_text += block.text
     block.sub_link += block.link
     teaser = block.lead == _HEADLINE_LINK and TEASER_MIN_CHARS <= block.sub_text <= TEASER_MAX_CHARS
@@ -530,9 +567,9 @@ def _close_block(stats: TextStats, index: int) -> None:
     if value > stats.main_value or stats.main is None:
         stats.main = block
         stats.main_value = value
-    if block.parent < 0:
+    parent = block.parent
+    if parent is None:
         return
-    parent = stats.blocks[block.parent]
     parent.sub_text += block.sub_text
     parent.sub_link += block.sub_link
     parent.sub_paragraph_text += block.sub_paragraph_text
@@ -541,8 +578,8 @@ def _close_block(stats: TextStats, index: int) -> None:
     parent.teaser_text += block.teaser_text
     if paragraph:
         parent.run += block.text
-        if parent.parent >= 0:
-            stats.blocks[parent.parent].run += block.text / 2
+        if parent.parent is not None:
+            parent.parent.run += block.text / 2
 
 
 # Features of the text ---------------------------------------------------------------
@@ -597,16 +634,10 @@ def more_links(text: TextStats) -> float:
     return _log(text.more_links)
 
 
-_LINKED_HEADING_ARTICLES = etree.XPath(
-    "count(//article[.//*[self::h1 or self::h2 or self::h3 or self::h4]"
-    "//a[@href and not(starts-with(@href, '#'))] or .//a[@href][h2 or h3 or h4]])"
-)
-
-
-def teaser_articles(tree: HtmlElement) -> float:
+def teaser_articles(markup: _Markup) -> float:
     """`<article>` elements holding a heading linked to another page (log): a list of
     posts has one per post, an article page none (or its own, once)."""
-    return _log(_LINKED_HEADING_ARTICLES(tree) - 1)
+    return _log(markup.teaser_articles - 1)
 
 
 def best_run(text: TextStats) -> float:
@@ -637,32 +668,60 @@ def byline_text(text: TextStats) -> float:
 def reading_time(text: TextStats) -> float:
     """1 when the page gives a reading time ("5 min read", "Lesezeit") in its first
     20,000 characters."""
-    return 1.0 if _READING_TIME_RE.search("\n".join(text.plain)[:20000].lower()) else 0.0
+    sample = _plain_start(text, 20000).lower()
+    if "min" in sample and _READING_MINUTES_RE.search(sample):
+        return 1.0
+    found = any(word in sample for word in _READING_TIME_WORDS)
+    return 1.0 if found and _READING_TIME_WORD_RE.search(sample) else 0.0
 
 
 def calls_to_action(text: TextStats) -> float:
-    """Links such as "Contact us", "Get a quote", "Book now", "Add to cart" (log)."""
-    return _log(sum(1 for link in text.links if _CALL_TO_ACTION_RE.search(link)))
+    """Links such as "Contact us", "Get a quote", "Book now", "Add to cart" (log).
+
+    Searched in all the link texts at once: no call to action spans a line break, so each
+    match found lies in one link, and each link holding one has a match found in it."""
+    starts = list(accumulate((len(link) + 1 for link in text.links), initial=0))
+    matches = _CALL_TO_ACTION_RE.finditer(_fold("\n".join(text.links)))
+    return _log(len({bisect_right(starts, match.start()) - 1 for match in matches}))  # links
+
+
+def _fold(text: str) -> str:
+    """`text` lower-cased so that a pattern of lower-case ASCII letters and spaces matches
+    it where, with `re.IGNORECASE`, it matches `text`; every character keeps its place."""
+    if not text.isascii() and any(letter in text for letter in "\u0130\u0131\u017f"):
+        text = text.translate(_FOLDED)
+    return text.lower()
+
+
+def _plain_start(text: TextStats, size: int) -> str:
+    """The first `size` characters of the page's plain text (its fragments joined by line
+    breaks), joining no more fragments than needed."""
+    length = 0
+    for count, fragment in enumerate(text.plain, 1):
+        length += len(fragment) + 1
+        if length > size:
+            return "\n".join(text.plain[:count])[:size]
+    return "\n".join(text.plain)
 
 
 def _words_sample(text: TextStats) -> str:
     """The first 30,000 characters of the page's plain text, lower-cased."""
-    return "\n".join(text.plain)[:30000].lower()
+    return _plain_start(text, 30000).lower()
 
 
 def we_share(text: TextStats) -> float:
     """Share of the words that are "we", "our", "us" (and their kin in de, fr, es): a
     business describing itself, as service pages do, more than articles."""
     words = _WORD_RE.findall(_words_sample(text))
-    we = sum(1 for word in words if word in _WE_WORDS)
+    we = sum(map(_WE_WORDS.__contains__, words))
     return 100 * we / len(words) if len(words) >= 50 else 0.0
 
 
-def headline_shape(tree: HtmlElement) -> float:
+def headline_shape(markup: _Markup) -> float:
     """1 when the `<h1>` (or the `<title>`) reads like an article's or a guide's headline:
     a question, "how to", "what is", a list count, a year, a colon."""
-    heading = tree.find(".//h1")
-    title = heading.text_content() if heading is not None else tree.findtext(".//title") or ""
+    heading = markup.h1
+    title = heading.text_content() if heading is not None else markup.title
     return 1.0 if _HEADLINE_SHAPE_RE.search(title.lower()[:300]) else 0.0
 
 
@@ -678,9 +737,22 @@ def form_inputs(text: TextStats) -> float:
 
 # Features of the markup -------------------------------------------------------------
 
-_ATTRIBUTES = etree.XPath("//@class | //@id | //@itemprop | //@rel", smart_strings=False)
-_HREFS = etree.XPath("//a/@href", smart_strings=False)
+# One search per attribute: in no particular order, which saves sorting their union into
+# page order (nothing searched in the values spans two of them).
+_ATTRIBUTES = tuple(
+    etree.XPath(f"//@{name}", smart_strings=False) for name in ("class", "id", "itemprop", "rel")
+)
 _COUNTED_TAGS = ("time", "h2", "h3", "pre", "code", "meta")
+_LINK_HEADINGS = ("h1", "h2", "h3", "h4")
+# The elements `_markup` reads, in one pass.
+_MARKUP_TAGS = (*_COUNTED_TAGS, "a", "script", "article", "h1", "title")
+# Whether an `<article>` holds a heading linked to another page: a link in a heading, or
+# a link wrapping one.
+_LINKED_HEADING = etree.XPath(
+    "boolean("
+    + " or ".join(f".//{h}//a[@href and not(starts-with(@href, '#'))]" for h in _LINK_HEADINGS)
+    + " or .//a[@href][h2 or h3 or h4])"
+)
 _SHARE_RE = re.compile(
     r"sharer|intent/tweet|sharearticle|share\?url|pinterest\.com/pin/create|whatsapp:|mailto:\?"
 )
@@ -692,39 +764,76 @@ _FORUM_NAMES = ("vbulletin", "phpbb", "xenforo", "discourse", "mybb", "bbpress",
 _DOCS_NAMES = ("sphinx", "mkdocs", "docusaurus", "gitbook", "readthedocs", "docfx")
 
 
-@dataclass
+@dataclass(slots=True)
 class _Markup:
     """What the page's markup holds, gathered in a few passes done in C."""
 
-    declared_types: set[str]
-    meta: dict[str, str]  # first content per `<meta>` property, name or itemprop
-    attributes: str  # every class, id, itemprop and rel value, lower-cased
-    hrefs: str  # every link target, lower-cased
-    counts: dict[str, int]  # elements by tag, for `_COUNTED_TAGS`
+    declared_types: set[str] = field(default_factory=set)
+    meta: dict[str, str] = field(default_factory=dict)  # first content per `<meta>` key
+    attributes: str = ""  # every class, id, itemprop and rel value, lower-cased
+    hrefs: str = ""  # every link target, lower-cased
+    counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(_COUNTED_TAGS, 0))
+    teaser_articles: int = 0  # `<article>`s holding a heading linked to another page
+    h1: HtmlElement | None = None  # the first `<h1>`
+    title: str = ""  # the first `<title>`'s text
 
 
 def _markup(tree: HtmlElement) -> _Markup:
-    """Gather the declarations, `<meta>` values, attribute values and tag counts."""
-    types: set[str] = set()
-    for obj in jsonld_objects(tree):
-        types |= jsonld_types(obj)
-    meta: dict[str, str] = {}
-    counts = dict.fromkeys(_COUNTED_TAGS, 0)
-    for element in tree.iter(*_COUNTED_TAGS):
+    """Gather the declarations, `<meta>` values, attribute values, tag counts, link
+    targets, linked `<article>`s, the first `<h1>` and the `<title>`.
+
+    `tree` is the page's root element: what is read is the whole page."""
+    markup = _Markup()
+    counts = markup.counts
+    meta = markup.meta
+    hrefs: list[str] = []
+    scripts: list[HtmlElement] = []  # JSON-LD
+    title = None
+    for element in tree.iter(*_MARKUP_TAGS):
         tag = element.tag
-        counts[tag] += 1
-        if tag == "meta":
-            key = element.get("property") or element.get("name") or element.get("itemprop")
-            content = (element.get("content") or "").strip()
-            if key and content:
-                meta.setdefault(key.lower(), content)
-    return _Markup(
-        declared_types=types,
-        meta=meta,
-        attributes=" ".join(_ATTRIBUTES(tree)).lower(),
-        hrefs=" ".join(_HREFS(tree)).lower(),
-        counts=counts,
-    )
+        if tag == "a":
+            href = element.get("href")
+            if href is not None:
+                hrefs.append(href)
+            continue
+        if tag == "script":
+            if element.get("type") == "application/ld+json":
+                scripts.append(element)
+        elif tag == "article":
+            markup.teaser_articles += _LINKED_HEADING(element)
+        elif tag == "h1":
+            if markup.h1 is None:
+                markup.h1 = element
+        elif tag == "title":
+            if title is None:
+                title = element
+        else:
+            counts[tag] += 1
+            if tag == "meta":
+                key = element.get("property") or element.get("name") or element.get("itemprop")
+                content = (element.get("content") or "").strip()
+                if key and content:
+                    meta.setdefault(key.lower(), content)
+    for obj in _jsonld_objects(scripts):
+        markup.declared_types |= jsonld_types(obj)
+    markup.attributes = " ".join(chain.from_iterable(find(tree) for find in _ATTRIBUTES)).lower()
+    markup.hrefs = " ".join(hrefs).lower()
+    markup.title = (title.text or "") if title is not None else ""
+    return markup
+
+
+def _jsonld_objects(scripts: list[HtmlElement]) -> Iterator[dict[str, Any]]:
+    """The JSON-LD objects in `scripts`, read as `jsonld_objects` reads a page's (which
+    would look for the scripts again)."""
+    for script in scripts:
+        raw = (script.text or "").strip()
+        if not raw:
+            continue
+        try:
+            data = json.loads(raw)
+        except (ValueError, RecursionError):  # invalid, or nested thousands of levels deep
+            continue
+        yield from flatten_jsonld(data)
 
 
 def _contains_any(text: str, names: tuple[str, ...]) -> bool:
