@@ -30,20 +30,16 @@ learned at run time.
 from __future__ import annotations
 
 import enum
-import json
 import math
 import re
 from bisect import bisect_right
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from itertools import accumulate, chain
-from typing import Any
 
 from lxml import etree
 from lxml.html import HtmlElement
 
-from crawler.structured_data import ARTICLE_TYPES, jsonld_types
-from crawler.structured_data import _flatten as flatten_jsonld
+from crawler.structured_data import ARTICLE_TYPES, jsonld_script_objects, jsonld_types
 from crawler.urls import path_of
 
 LISTING_TYPES = frozenset({"CollectionPage", "ItemList", "SearchResultsPage", "ProfilePage"})
@@ -814,26 +810,12 @@ def _markup(tree: HtmlElement) -> _Markup:
                 content = (element.get("content") or "").strip()
                 if key and content:
                     meta.setdefault(key.lower(), content)
-    for obj in _jsonld_objects(scripts):
+    for obj in jsonld_script_objects(scripts):
         markup.declared_types |= jsonld_types(obj)
     markup.attributes = " ".join(chain.from_iterable(find(tree) for find in _ATTRIBUTES)).lower()
     markup.hrefs = " ".join(hrefs).lower()
     markup.title = (title.text or "") if title is not None else ""
     return markup
-
-
-def _jsonld_objects(scripts: list[HtmlElement]) -> Iterator[dict[str, Any]]:
-    """The JSON-LD objects in `scripts`, read as `jsonld_objects` reads a page's (which
-    would look for the scripts again)."""
-    for script in scripts:
-        raw = (script.text or "").strip()
-        if not raw:
-            continue
-        try:
-            data = json.loads(raw)
-        except (ValueError, RecursionError):  # invalid, or nested thousands of levels deep
-            continue
-        yield from flatten_jsonld(data)
 
 
 def _contains_any(text: str, names: tuple[str, ...]) -> bool:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from lxml.html import HtmlElement
@@ -35,7 +35,13 @@ ARTICLE_TYPES = frozenset(
 
 def jsonld_objects(tree: HtmlElement) -> Iterator[dict[str, Any]]:
     """Yield every JSON-LD object of the page, flattening lists and `@graph` containers."""
-    for script in tree.xpath('//script[@type="application/ld+json"]'):
+    return jsonld_script_objects(tree.xpath('//script[@type="application/ld+json"]'))
+
+
+def jsonld_script_objects(scripts: Iterable[HtmlElement]) -> Iterator[dict[str, Any]]:
+    """Yield every JSON-LD object of the `<script type="application/ld+json">` elements
+    `scripts` (found by the caller), flattening lists and `@graph` containers."""
+    for script in scripts:
         raw = (script.text or "").strip()
         if not raw:
             continue

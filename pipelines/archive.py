@@ -22,7 +22,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field, fields
 from datetime import UTC, datetime
-from functools import cached_property
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -376,48 +376,10 @@ def m006_page_dictionaries(db: Database) -> None:
 
 
 # The statements that store an article, written once rather than built for every row.
-# `_ARTICLE_COLUMNS` are the columns of `Archive._article_row`.
-_ARTICLE_COLUMNS = (
-    "url",
-    "url_key",
-    "site",
-    "canonical_url",
-    "title",
-    "authors",
-    "published",
-    "modified",
-    "section",
-    "tags",
-    "language",
-    "description",
-    "image",
-    "text",
-    "word_count",
-    "content_hash",
-    "extractor_version",
-    "found_via",
-    "first_seen",
-    "last_seen",
-    "last_fetched",
-    "sitemap_lastmod",
-    "crawl_run_id",
-    "page_id",
-    "etag",
-    "http_last_modified",
-)
 _ARTICLE_BY_URL = "SELECT * FROM articles WHERE url = ? LIMIT 1"
 _ARTICLE_BY_URL_KEY = "SELECT * FROM articles WHERE url_key = ? LIMIT 1"
 _ARTICLE_BY_CONTENT = "SELECT * FROM articles WHERE site = ? AND content_hash = ? LIMIT 1"
 _NEXT_ARTICLE_ID = "SELECT coalesce(max(id), 0) + 1 FROM articles"
-_INSERT_ARTICLE = (
-    f"INSERT INTO articles (id, {', '.join(_ARTICLE_COLUMNS)})"
-    f" VALUES (:id, {', '.join(':' + column for column in _ARTICLE_COLUMNS)})"
-)
-_UPDATE_CHANGED_ARTICLE = (
-    "UPDATE articles SET "
-    + ", ".join(f"{column} = :{column}" for column in (*_ARTICLE_COLUMNS, "version"))
-    + " WHERE id = :id"
-)
 _UPDATE_UNCHANGED_ARTICLE = (
     "UPDATE articles SET last_seen = ?, last_fetched = ?, page_id = ?, sitemap_lastmod = ?,"
     " etag = ?, http_last_modified = ? WHERE id = ?"
@@ -433,6 +395,25 @@ _INSERT_PAGE = (
     " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
 _PAGE_FINGERPRINTS = "SELECT fingerprints FROM block_stats_pages WHERE site = ? AND url = ?"
+
+
+@lru_cache(maxsize=4)
+def _insert_article_sql(columns: tuple[str, ...]) -> str:
+    """The INSERT of an `articles` row with an `id` and `columns` (named parameters)."""
+    return (
+        f"INSERT INTO articles (id, {', '.join(columns)})"
+        f" VALUES (:id, {', '.join(':' + column for column in columns)})"
+    )
+
+
+@lru_cache(maxsize=4)
+def _update_article_sql(columns: tuple[str, ...]) -> str:
+    """The UPDATE of `columns` of the `articles` row `:id` (named parameters)."""
+    return (
+        "UPDATE articles SET "
+        + ", ".join(f"{column} = :{column}" for column in columns)
+        + " WHERE id = :id"
+    )
 
 
 class ArchiveError(Exception):
@@ -691,7 +672,7 @@ class Archive:
                 (article_id,) = conn.execute(_NEXT_ARTICLE_ID).fetchone()
                 page_id = self._store_page(page, run_id, article_id)
                 row = self._article_row(page, article, digest, run_id, page_id, key, validators)
-                conn.execute(_INSERT_ARTICLE, {"id": article_id, **row})
+                conn.execute(_insert_article_sql(tuple(row)), {"id": article_id, **row})
                 outcome: Outcome = "new"
             elif existing["content_hash"] == digest:
                 article_id = existing["id"]
@@ -718,7 +699,7 @@ class Archive:
                 row["url_key"] = existing["url_key"]
                 row["first_seen"] = existing["first_seen"]
                 row["version"] = existing["version"] + 1
-                conn.execute(_UPDATE_CHANGED_ARTICLE, {"id": article_id, **row})
+                conn.execute(_update_article_sql(tuple(row)), {"id": article_id, **row})
                 outcome = "updated"
             for url in dict.fromkeys((page.fetched_url or page.url, article.url)):
                 self._record_fetch(
@@ -1071,8 +1052,8 @@ class Archive:
         key: str,
         validators: dict[str, str | None],
     ) -> dict[str, Any]:
-        """The `articles` columns of a stored page (`_ARTICLE_COLUMNS`, every one of them);
-        `key` is the `url_key` of the article's URL, `validators` the page's."""
+        """The `articles` columns of a stored page; `key` is the `url_key` of the
+        article's URL, `validators` the page's."""
         return {
             "url": article.url,
             "url_key": key,

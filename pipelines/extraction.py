@@ -21,7 +21,6 @@ import re
 from collections.abc import Iterator, Mapping
 from copy import deepcopy
 from dataclasses import dataclass, field
-from html import unescape
 from typing import Any
 
 import trafilatura
@@ -36,7 +35,7 @@ from trafilatura.metadata import (
     extract_url,
 )
 from trafilatura.settings import Document, set_date_params
-from trafilatura.utils import line_processing, load_html
+from trafilatura.utils import load_html
 
 from crawler.structured_data import meta_values
 from pipelines.line_rules import clean_lines, is_code_line
@@ -258,7 +257,7 @@ class TrafilaturaMetadata(Mapping[str, Any]):
             value = declared.description
         else:
             raise KeyError(key)
-        return _trimmed(value)
+        return _trimmed(key, value)
 
     def __getitem__(self, key: str) -> Any:
         if key not in self._values:
@@ -272,13 +271,11 @@ class TrafilaturaMetadata(Mapping[str, Any]):
         return len(self._FIELDS)
 
 
-def _trimmed(value: Any) -> Any:
-    """A text value as trafilatura's `Document.clean_and_trim` leaves it."""
-    if not isinstance(value, str):
-        return value
-    if len(value) > 10000:
-        value = value[:9999] + "…"
-    return line_processing(unescape(value))
+def _trimmed(key: str, value: Any) -> Any:
+    """Field `key`'s `value` as trafilatura's `Document.clean_and_trim` leaves it."""
+    document = Document(**{key: value})
+    document.clean_and_trim()
+    return getattr(document, key)
 
 
 def _chars(text: str) -> int:
