@@ -197,36 +197,58 @@ class BlockLearner:
 
     def boilerplate(self, site: str) -> LearnedBlocks:
         """The blocks that are boilerplate on `site` now."""
-        settings = self.settings
-        if not settings.enabled:
+        counts = self._learned_counts(site)
+        if counts is None:
             return LearnedBlocks()
-        counts = self._site(site)
-        if counts.pages < max(settings.min_pages, 1):
-            return LearnedBlocks()
-        common = {
-            key for key in counts.frequent if counts.counts[key] > settings.share * counts.pages
-        }
-        repeated: set[str] = set()
-        if settings.min_repeats > 0:
-            least = max(settings.min_repeats, 2)
-            repeated = {
-                key
-                for key in counts.frequent
-                if counts.counts[key] >= least
-                and counts.counts[key] > settings.min_share * counts.pages
-            }
+        rules = {key: self._rule(counts, key) for key in counts.frequent}
         return LearnedBlocks(
-            frozenset(common), frozenset(repeated - common), settings.repeat_max_words
+            frozenset(key for key, rule in rules.items() if rule == "common"),
+            frozenset(key for key, rule in rules.items() if rule == "repeated"),
+            self.settings.repeat_max_words,
         )
+
+    def _learned_counts(self, site: str) -> _SiteCounts | None:
+        """The site's counts, if enough of its pages are counted to have learned from."""
+        if not self.settings.enabled:
+            return None
+        counts = self._site(site)
+        if counts.pages < max(self.settings.min_pages, 1):
+            return None
+        return counts
+
+    def _rule(self, counts: _SiteCounts, key: str | None) -> str | None:
+        """The rule by which the block `key` is boilerplate on the site now: "common" (on
+        more than `share` of the pages), "repeated" (the short-block rule, for blocks of at
+        most `repeat_max_words` words) or None."""
+        count = counts.counts.get(key, 0) if key in counts.frequent else 0
+        if count == 0:
+            return None
+        settings = self.settings
+        if count > settings.share * counts.pages:
+            return "common"
+        if (
+            settings.min_repeats > 0
+            and count >= max(settings.min_repeats, 2)
+            and count > settings.min_share * counts.pages
+        ):
+            return "repeated"
+        return None
 
     def clean(self, site: str, article: ExtractedArticle) -> ExtractedArticle:
         """`article` without the blocks learned as boilerplate on `site`; unchanged if it
-        would be left with no text at all."""
-        learned = self.boilerplate(site)
-        if not learned:
+        would be left with no text at all. Each paragraph's block is looked up in the
+        site's counts (the cost of a page is its paragraphs, not the site's blocks)."""
+        counts = self._learned_counts(site)
+        if counts is None:
             return article
+        max_words = self.settings.repeat_max_words
         paragraphs = article.text.split(_PARAGRAPH_SEPARATOR)
-        kept = [p for p in paragraphs if not learned.matches(p)]
+        kept = []
+        for paragraph in paragraphs:
+            rule = self._rule(counts, fingerprint(paragraph))
+            if rule == "common" or (rule == "repeated" and count_words(paragraph) <= max_words):
+                continue
+            kept.append(paragraph)
         if len(kept) == len(paragraphs) or not kept:
             return article
         text = _PARAGRAPH_SEPARATOR.join(kept)

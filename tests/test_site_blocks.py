@@ -384,6 +384,34 @@ def test_short_repeated_block_rule_needs_count_share_and_shortness(tmp_path: Pat
     archive.close()
 
 
+def test_clean_drops_exactly_the_blocks_boilerplate_names(tmp_path: Path):
+    """`clean` looks each paragraph up in the counts; `boilerplate` lists the learned
+    blocks: both say the same of every paragraph (common, short repeated, long repeated,
+    once-seen)."""
+    long_paragraph = " ".join(story(100))
+    archive = Archive.open(tmp_path / "a.db")
+    learner = BlockLearner(archive, LearningSettings())
+    for n in range(30):
+        blocks = [f"Story {n} is one of a kind.", "Share this story on every network."]
+        if n < 9:
+            blocks += [NEWSLETTER, long_paragraph]
+        learner.learn("site", f"http://site/{n}", extracted("\n\n".join(blocks)))
+    paragraphs = [
+        "A new story.",
+        "Share this story on every network.",
+        NEWSLETTER,
+        long_paragraph,
+        "Story 3 is one of a kind.",
+    ]
+    learned = learner.boilerplate("site")
+    kept = [p for p in paragraphs if not learned.matches(p)]
+    assert kept == ["A new story.", long_paragraph, "Story 3 is one of a kind."]
+    cleaned = learner.clean("site", extracted("\n\n".join(paragraphs)))
+    assert cleaned.text.split("\n\n") == kept
+    assert cleaned.word_count == len(" ".join(kept).split())
+    archive.close()
+
+
 def test_learning_settings_from_scrapy_settings():
     """The `BOILERPLATE_*` settings of the project make the learner's settings."""
     project = Settings()

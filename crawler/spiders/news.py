@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 import scrapy
+from lxml import etree
 from scrapy.exceptions import (
     CannotResolveHostError,
     CloseSpider,
@@ -83,13 +84,14 @@ _DENY_PATTERNS = (
 
 # Links of a page's main part: not in navigation, sidebars, or the site's header and footer
 # (an article's own <header> and <footer> are part of it).
-_MAIN_HREFS = (
+_MAIN_HREFS = etree.XPath(
     "//a[not(ancestor::nav) and not(ancestor::aside)"
     " and not(ancestor::header[not(ancestor::article)])"
     " and not(ancestor::footer[not(ancestor::article)])"
     " and not(ancestor::*[@id='secondary' or @id='sidebar'"
     " or contains(concat(' ', normalize-space(@class), ' '), ' sidebar ')"
-    " or contains(concat(' ', normalize-space(@class), ' '), ' widget-area ')])]/@href"
+    " or contains(concat(' ', normalize-space(@class), ' '), ' widget-area ')])]/@href",
+    smart_strings=False,
 )
 
 
@@ -97,15 +99,17 @@ _MAIN_HREFS = (
 # pages link to as their tag, category or author page counts against a page's being an
 # article (about log-odds; article pages score +3 to +8).
 LISTING_LINK_PRIOR = -3.0
-_TAXONOMY_HREFS = (
+_TAXONOMY_HREFS = etree.XPath(
     "//a[@href][contains(concat(' ', normalize-space(@rel), ' '), ' tag ')"
     " or contains(concat(' ', normalize-space(@rel), ' '), ' category ')"
     " or contains(concat(' ', normalize-space(@rel), ' '), ' author ')"
-    " or contains(concat(' ', normalize-space(@class), ' '), ' tag-cloud-link ')]/@href"
+    " or contains(concat(' ', normalize-space(@class), ' '), ' tag-cloud-link ')]/@href",
+    smart_strings=False,
 )
 
-_CANONICAL_HREF = (
-    '//link[@href][contains(concat(" ", normalize-space(@rel), " "), " canonical ")]/@href'
+_CANONICAL_HREF = etree.XPath(
+    '//link[@href][contains(concat(" ", normalize-space(@rel), " "), " canonical ")]/@href',
+    smart_strings=False,
 )
 
 
@@ -272,7 +276,7 @@ class NewsSpider(scrapy.Spider):
     def _note_taxonomy_links(self, response: TextResponse, tree: Any) -> None:
         """Remember the pages other pages link to as their tag, category or author page
         (`rel="tag"`, `rel="category"`, `rel="author"`, a tag cloud): listings."""
-        for href in tree.xpath(_TAXONOMY_HREFS):
+        for href in _TAXONOMY_HREFS(tree):
             url = _absolute(response, href)
             if url is not None:
                 self.taxonomy_keys.add(url_key(url))
@@ -427,7 +431,7 @@ class NewsSpider(scrapy.Spider):
         """The page's `<link rel="canonical">`, normalised, when it names another page of
         this site that is not a listing root (some sites point every page at the home
         page)."""
-        hrefs = tree.xpath(_CANONICAL_HREF)
+        hrefs = _CANONICAL_HREF(tree)
         if not hrefs:
             return None
         url = _absolute(response, hrefs[0])
@@ -480,8 +484,8 @@ class NewsSpider(scrapy.Spider):
         they look like one (by URL, or by the shapes learned on the site) and as pages to
         classify otherwise; listings in scope anywhere on the page; never a URL of a
         shape that has only ever led to pages that are neither."""
-        main_links = {_absolute(response, href) for href in response.xpath(_MAIN_HREFS).getall()}
         tree = response.selector.root
+        main_links = {_absolute(response, href) for href in _MAIN_HREFS(tree)}
         pages = {_absolute(response, url) for url in pagination_links(tree, response.url)}
         links = PageLinks()
         headlines: set[str] = set()  # other pages linked with a headline-long text
