@@ -119,6 +119,20 @@ def prose_chars(tree: HtmlElement) -> int:
     return sum(length for length in lengths if length >= _MIN_PROSE_CHARS)
 
 
+def loose_prose_chars(tree: HtmlElement) -> int:
+    """Characters (not spaces) of the sentence-long text runs of the tree's body outside
+    paragraphs and links: the story of a page written in `div`s, table cells or list items
+    with line breaks, which `prose_chars` does not see."""
+    lengths = map(_chars, _LOOSE_TEXT(tree))
+    return sum(length for length in lengths if length >= _MIN_PROSE_CHARS)
+
+
+_LOOSE_TEXT = XPath(
+    "//body//text()[not(ancestor::p or ancestor::a or ancestor::script or ancestor::style)]",
+    smart_strings=False,
+)
+
+
 def _chars(text: str) -> int:
     return len(text) - sum(map(text.count, (" ", "\n", "\t", "\xa0")))
 
@@ -199,7 +213,7 @@ def _link_only_paragraphs(tree: HtmlElement) -> list[HtmlElement]:
     """Short paragraphs whose whole text is a link: inline promos and related links."""
     found = []
     for paragraph in tree.iter("p"):
-        if paragraph.find(".//a") is None:
+        if next(paragraph.iter("a"), None) is None:
             continue
         text = _text(paragraph)
         if not text or count_words(text) > _MAX_LINK_PARAGRAPH_WORDS:
@@ -217,18 +231,22 @@ def _link_lists(tree: HtmlElement) -> list[HtmlElement]:
         items = [child for child in list_element if child.tag == "li"]
         if len(items) < _MIN_LINK_LIST_ITEMS:
             continue
-        if all(_is_link_only(item) for item in items):
+        # Every item holds a link (cheap, and most lists of prose fail it) before any text
+        # is measured.
+        links = [list(item.iter("a")) for item in items]
+        if not all(links):
+            continue
+        if all(_is_linked(item, anchors) for item, anchors in zip(items, links, strict=True)):
             found.append(list_element)
     return found
 
 
-def _is_link_only(element: HtmlElement) -> bool:
-    if element.find(".//a") is None:
-        return False
+def _is_linked(element: HtmlElement, anchors: list[HtmlElement]) -> bool:
+    """Whether the links `anchors` inside `element` hold most of its visible text."""
     text = _visible_chars(element)
     if not text:
         return False
-    linked = sum(_visible_chars(a) for a in element.iter("a"))
+    linked = sum(_visible_chars(a) for a in anchors)
     return linked >= _LINKED_SHARE * text
 
 
