@@ -40,7 +40,7 @@ from trafilatura.utils import load_html
 from crawler.structured_data import meta_values
 from pipelines.line_rules import clean_lines, is_code_line
 from pipelines.metadata import page_metadata
-from pipelines.pruning import prose_chars, prune_page
+from pipelines.pruning import loose_prose_chars, prose_chars, prune_page
 from pipelines.standfirst import find_standfirst
 from pipelines.titles import headline_variants
 from pipelines.words import count_words, word_phrase
@@ -50,7 +50,7 @@ __all__ = ["EXTRACTOR_VERSION", "ExtractedArticle", "SiteProfile", "extract_arti
 logger = logging.getLogger(__name__)
 
 # Bump when pruning, line rules or metadata rules change what extraction produces.
-CLEANING_VERSION = "5"
+CLEANING_VERSION = "6"
 EXTRACTOR_VERSION = f"trafilatura-{trafilatura.__version__}+newsarchive-{CLEANING_VERSION}"
 # An article has at least one sentence-long paragraph (words as `count_words` counts them,
 # so in Japanese or Thai too) with a sentence end in it; menus and link lists do not.
@@ -116,7 +116,7 @@ def extract_article(
     # The story-like text pruning removed: reader comments are not the story.
     prose_after = prose_chars(tree)
     pruned_prose = prose_before - prose_after - pruned.comment_prose
-    pruned_out = _main_text(tree, url, prose_after)
+    pruned_out = _main_text(tree, url, prose_after + loose_prose_chars(tree))
     paragraphs = _clean(pruned_out, headlines, shown_code)
     if _needs_unpruned_check(paragraphs, pruned_out, pruned_prose):
         own = _clean(_main_text(load_html(html), url), headlines, shown_code)
@@ -138,9 +138,10 @@ def extract_article(
 def _main_text(tree: HtmlElement | None, url: str, prose: int | None = None) -> str:
     """trafilatura's main text of `tree` ("" if it finds none).
 
-    With `prose`, the characters of the tree's sentence-long paragraphs, trafilatura runs
-    first without its fallback extractors (readability, jusText: a third of its time), and
-    again with them only when that text holds under `FAST_TEXT_SHARE` of them."""
+    With `prose`, the characters of the tree's sentence-long text (its paragraphs, and the
+    runs of text outside them), trafilatura runs first without its fallback extractors
+    (readability, jusText: a third of its time), and again with them only when that text
+    holds under `FAST_TEXT_SHARE` of them."""
     if tree is None:
         return ""
     if prose is not None:

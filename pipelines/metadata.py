@@ -68,9 +68,10 @@ def page_metadata(tree: HtmlElement, url: str, fallback: Mapping[str, Any]) -> d
     titles = [_text(ld.get("headline")), _text(meta.value("og:title"))]
     if not any(titles):
         titles.append(_text(fallback.get("title")))
+    description = _first(meta.value("description"), meta.value("og:description"))
     return {
         "canonical_url": _canonical_url(tree, meta, url),
-        "title": headline(tree, titles, site_names, url),
+        "title": headline(tree, titles, site_names, url, description),
         "authors": _authors(tree, meta, ld, fallback, site_names, url),
         "published": _first_date(
             ld.get("datePublished"),
@@ -86,11 +87,7 @@ def page_metadata(tree: HtmlElement, url: str, fallback: Mapping[str, Any]) -> d
         "section": _first(_first_text(ld.get("articleSection")), meta.value("article:section")),
         "tags": _tags(meta, ld, fallback),
         "language": _language(tree, meta, ld),
-        "description": _first(
-            meta.value("description"),
-            meta.value("og:description"),
-            _text(ld.get("description")),
-        )
+        "description": _first(description, _text(ld.get("description")))
         or _first(fallback.get("description")),
         "image": _absolute(
             url,

@@ -9,7 +9,7 @@ import trafilatura
 
 from pipelines.extraction import extract_article
 from pipelines.line_rules import is_code_line
-from pipelines.pruning import prune_boilerplate
+from pipelines.pruning import loose_prose_chars, prose_chars, prune_boilerplate
 from pipelines.words import count_words
 from sample_text import STORY, parse
 
@@ -172,3 +172,18 @@ def test_navigation_only_page_returns_none():
         + "</ul>"
     )
     assert extract_article(html, URL) is None
+
+
+def test_loose_prose_counts_story_text_outside_paragraphs_and_links():
+    """The story text of a page written without `<p>` (runs of text between `<br>`s in a
+    `div`, a long list item) counts as prose; link texts, short runs and paragraphs (counted
+    by `prose_chars`) do not."""
+    run = "The harbour council voted on Tuesday to close the eastern pier for repairs."
+    chars = len(run.replace(" ", ""))
+    tree = parse(
+        f"<html><body><div>{run}<br>{run}<br>Short line.</div>"
+        f"<ul><li>{run}</li><li><a href='/x'>{run}</a></li></ul>"
+        f"<p>{run}</p><script>var story = '{run}';</script></body></html>"
+    )
+    assert loose_prose_chars(tree) == 3 * chars
+    assert prose_chars(tree) == chars
