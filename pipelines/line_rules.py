@@ -109,6 +109,18 @@ _PROMO_HEADING_RE = re.compile(
     r"te puede interesar|lee también|más noticias|lo más leído|noticias relacionadas)\s*:?",
     re.IGNORECASE,
 )
+# A sentence that ends in a colon and offers other articles ("You might also like:",
+# "Mehr zum Thema finden Sie im Zins-Check:") introduces a list of links too.
+_PROMO_LEAD_IN_RE = re.compile(
+    r"\b(you (may|might|could|will) also (like|love|enjoy|be interested)|"
+    r"(might|may) also (be )?interest|"
+    r"other (posts|articles|stories)|(more|recent|latest) (posts|articles|stories) (by|from)|"
+    r"mehr zum thema|lesen sie (auch|mehr)|(könnte|dürfte) sie (auch )?interessieren|"
+    r"weitere artikel|à lire aussi|lire aussi|sur le même sujet|te puede interesar|"
+    r"lee también|noticias relacionadas)\b[^.!?]*:$",
+    re.IGNORECASE,
+)
+_MAX_LEAD_IN_WORDS = 20
 _LIST_ITEM_PREFIX = ("- ", "• ", "* ")
 # The headline is looked for among the first lines of the text, above the first paragraph
 # of this many words.
@@ -143,7 +155,7 @@ def clean_lines(lines: list[str], headlines: tuple[str, ...] = ()) -> list[str]:
             continue
         if in_promo_list and stripped.startswith(_LIST_ITEM_PREFIX):
             continue
-        in_promo_list = bool(_PROMO_HEADING_RE.fullmatch(" ".join(stripped.split())))
+        in_promo_list = _introduces_promo_list(" ".join(stripped.split()))
         if in_promo_list or is_boilerplate_line(stripped):
             continue
         if before_story and _is_headline(stripped, headlines):
@@ -151,6 +163,14 @@ def clean_lines(lines: list[str], headlines: tuple[str, ...] = ()) -> list[str]:
         kept.append(stripped)
         before_story = len(kept) < _HEADLINE_LINES and count_words(stripped) < _STORY_WORDS
     return kept
+
+
+def _introduces_promo_list(line: str) -> bool:
+    """True if `line` heads a list of links to other articles: a promo heading ("Related",
+    "Mehr zum Thema") or a short promo sentence ending in a colon ("You may also like:")."""
+    if _PROMO_HEADING_RE.fullmatch(line):
+        return True
+    return count_words(line) <= _MAX_LEAD_IN_WORDS and bool(_PROMO_LEAD_IN_RE.search(line))
 
 
 def _is_headline(line: str, headlines: tuple[str, ...]) -> bool:

@@ -215,6 +215,9 @@ def _link_only_paragraphs(tree: HtmlElement) -> list[HtmlElement]:
     for paragraph in tree.iter("p"):
         if next(paragraph.iter("a"), None) is None:
             continue
+        item = next(paragraph.iterancestors("li"), None)
+        if item is not None and _introduced_by_story(item.getparent()):
+            continue  # an item of a list the story introduces
         text = _text(paragraph)
         if not text or count_words(text) > _MAX_LINK_PARAGRAPH_WORDS:
             continue
@@ -236,9 +239,43 @@ def _link_lists(tree: HtmlElement) -> list[HtmlElement]:
         links = [list(item.iter("a")) for item in items]
         if not all(links):
             continue
+        if _introduced_by_story(list_element):
+            continue
         if all(_is_linked(item, anchors) for item, anchors in zip(items, links, strict=True)):
             found.append(list_element)
     return found
+
+
+def _introduced_by_story(list_element: HtmlElement) -> bool:
+    """Whether the list follows a sentence ending in a colon ("Many patches were sent for
+    review:"): a list the text introduces (changes, sources, products reviewed) is part of
+    the story, while menus and "more from" lists stand apart from the prose, under a label
+    or none. Promo lead-ins ("You might also like:") are left to the line rules, which
+    drop them with their list. The list may be wrapped in a block of its own, and so may
+    the sentence."""
+    element = list_element
+    for _ in range(_MAX_WRAPPER_DEPTH):
+        previous = element.getprevious()
+        while previous is not None and not isinstance(previous.tag, str):
+            previous = previous.getprevious()  # comments and processing instructions
+        if previous is not None:
+            break
+        element = element.getparent()
+        if element is None or element.tag in _PROTECTED_TAGS:
+            return False
+    else:
+        return False
+    text = _text(previous)
+    return text.endswith(":") and count_words(text) >= _MIN_LEAD_IN_WORDS
+
+
+# A line ending in a colon introduces the list below it when it is a sentence of this many
+# words or more; shorter ones are labels ("Tags:", "Follow us:", "Related Articles:").
+_MIN_LEAD_IN_WORDS = 5
+
+
+# A list or a paragraph may be wrapped in this many blocks of its own.
+_MAX_WRAPPER_DEPTH = 3
 
 
 def _is_linked(element: HtmlElement, anchors: list[HtmlElement]) -> bool:
