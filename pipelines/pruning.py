@@ -119,6 +119,11 @@ def prose_chars(tree: HtmlElement) -> int:
     return sum(length for length in lengths if length >= _MIN_PROSE_CHARS)
 
 
+def prose_paragraphs(tree: HtmlElement) -> int:
+    """How many of the tree's paragraphs (`p` elements) are a sentence long."""
+    return sum(_chars(paragraph.text_content()) >= _MIN_PROSE_CHARS for paragraph in tree.iter("p"))
+
+
 def loose_prose_chars(tree: HtmlElement) -> int:
     """Characters (not spaces) of the sentence-long text runs of the tree's body outside
     paragraphs and links: the story of a page written in `div`s, table cells or list items

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 import trafilatura
 
-from pipelines.extraction import extract_article
+from pipelines.extraction import _is_page_dump, extract_article
 from pipelines.line_rules import is_code_line
 from pipelines.pruning import loose_prose_chars, prose_chars, prune_boilerplate
 from pipelines.words import count_words
@@ -187,3 +187,17 @@ def test_loose_prose_counts_story_text_outside_paragraphs_and_links():
     )
     assert loose_prose_chars(tree) == 3 * chars
     assert prose_chars(tree) == chars
+
+
+def test_fast_text_run_together_from_a_page_of_paragraphs_is_a_page_dump():
+    """trafilatura's fast pass, when its main extractor finds too little, returns the whole
+    page as one line: from a page of six story paragraphs that is no story (the full pass
+    runs instead); the same text in paragraphs, or from a page of fewer, is kept."""
+    paragraphs = [f"{STORY[n % len(STORY)]} ({n})" for n in range(6)]
+    page = parse("<html><body>" + "".join(f"<p>{p}</p>" for p in paragraphs) + "</body></html>")
+    short_page = parse(
+        "<html><body>" + "".join(f"<p>{p}</p>" for p in paragraphs[:5]) + "</body></html>"
+    )
+    assert _is_page_dump(" ".join(paragraphs), page)
+    assert not _is_page_dump("\n".join(paragraphs), page)
+    assert not _is_page_dump(" ".join(paragraphs), short_page)
