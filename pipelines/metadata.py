@@ -13,9 +13,11 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import urljoin
 
+from htmldate.extractors import extract_url_date
+from htmldate.utils import Extractor
 from lxml.html import HtmlElement
 
-from crawler.structured_data import jsonld_article, jsonld_by_id
+from crawler.structured_data import jsonld_article, jsonld_by_id, jsonld_objects, jsonld_types
 from pipelines.authors import clean_authors, ld_author_names, pick_authors
 from pipelines.titles import headline
 
@@ -73,12 +75,7 @@ def page_metadata(tree: HtmlElement, url: str, fallback: Mapping[str, Any]) -> d
         "canonical_url": _canonical_url(tree, meta, url),
         "title": headline(tree, titles, site_names, url, description),
         "authors": _authors(tree, meta, ld, fallback, site_names, url),
-        "published": _first_date(
-            ld.get("datePublished"),
-            meta.value("article:published_time"),
-            meta.value("datePublished"),
-        )
-        or iso_date(fallback.get("date")),
+        "published": _published(tree, meta, ld, url, fallback),
         "modified": _first_date(
             ld.get("dateModified"),
             meta.value("article:modified_time"),
@@ -108,6 +105,102 @@ def iso_date(value: Any) -> str | None:
     if len(text) == 10:  # a plain date stays a date
         return parsed.date().isoformat()
     return parsed.isoformat()
+
+
+def _published(
+    tree: HtmlElement, meta: MetaTags, ld: dict[str, Any], url: str, fallback: Mapping[str, Any]
+) -> str | None:
+    """The article's publishing date: the page's structured data (the article's JSON-LD,
+    `article:published_time`, microdata, then the JSON-LD web page's `datePublished`),
+    else the article's own `<time datetime>`, else trafilatura's (htmldate's) guess.
+
+    A full date in the URL (`/2025/12/18/`) is the day the publisher's system filed the
+    story under, in the publisher's time zone: a date on another day (a UTC time past
+    midnight, a republished story) gives way to the page's first date on the URL's day,
+    or to the URL's date alone. (The URL alone makes no date: htmldate, the last resort,
+    reads it already.)"""
+    candidates = _date_candidates(tree, meta, ld)
+    published = next(candidates, None) or iso_date(fallback.get("date"))
+    url_day = _url_date(url)
+    if url_day and published and published[:10] != url_day:
+        dates = (*candidates, iso_date(fallback.get("date")))
+        published = next((date for date in dates if date and date[:10] == url_day), url_day)
+    return published
+
+
+def _date_candidates(tree: HtmlElement, meta: MetaTags, ld: dict[str, Any]) -> Iterator[str]:
+    """The page's own publishing dates, most trusted first, each worked out only when
+    asked for."""
+    yield from filter(
+        None,
+        (
+            iso_date(ld.get("datePublished")),
+            iso_date(meta.value("article:published_time")),
+            iso_date(meta.value("datePublished")),
+        ),
+    )
+    if not ld:
+        date = iso_date(_web_page_date(tree))
+        if date:
+            yield date
+    yield from _page_times(tree)
+
+
+def _web_page_date(tree: HtmlElement) -> Any:
+    """The `datePublished` of the page's JSON-LD `WebPage` (Yoast's graph states the date
+    there when the page has no article object)."""
+    for obj in jsonld_objects(tree):
+        if any(name.endswith("Page") for name in jsonld_types(obj)) and obj.get("datePublished"):
+            return obj["datePublished"]
+    return None
+
+
+# `<time>` elements under these are other articles' (cards, lists, teasers) or comments'.
+_FOREIGN_TIME_XPATH = (
+    "ancestor::li or ancestor::aside or ancestor::nav or ancestor::footer"
+    " or ancestor::*[contains(@class, 'comment') or contains(@class, 'card')"
+    " or contains(@class, 'related') or contains(@class, 'teaser')]"
+)
+_UPDATE_WORDS = ("updated", "modified", "aktualisiert", "mis à jour", "actualizado")
+
+
+def _page_times(tree: HtmlElement) -> list[str]:
+    """The article's own `<time datetime>` dates in page order, those marked as published
+    (`pubdate`, `itemprop="datePublished"`, a class naming "publish") first; times of
+    other articles, of comments and those labelled as an update (and not as published)
+    are left out."""
+    marked: list[str] = []
+    plain: list[str] = []
+    for element in tree.xpath(f"//time[@datetime][not({_FOREIGN_TIME_XPATH})]"):
+        date = iso_date(element.get("datetime"))
+        if not date or element.get("itemprop") == "dateModified":
+            continue
+        classes = element.get("class", "").lower()
+        is_marked = (
+            element.get("pubdate") is not None
+            or element.get("itemprop") == "datePublished"
+            or "publish" in classes
+        )
+        # WordPress marks a never-updated post's date "published updated": marked wins.
+        label = f"{element.text_content()} {classes}".lower()
+        if not is_marked and any(word in label for word in _UPDATE_WORDS):
+            continue
+        (marked if is_marked else plain).append(date)
+    return marked + plain
+
+
+_URL_DATE_OPTIONS = Extractor(
+    extensive=False,
+    max=datetime(2100, 1, 1),
+    min=datetime(1990, 1, 1),
+    original=True,
+    format="%Y-%m-%d",
+)
+
+
+def _url_date(url: str) -> str | None:
+    """The full date (year, month and day) in `url`, as htmldate reads it, or None."""
+    return extract_url_date(url, _URL_DATE_OPTIONS) if url else None
 
 
 def _authors(
