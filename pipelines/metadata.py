@@ -15,6 +15,7 @@ from urllib.parse import urljoin
 
 from htmldate.extractors import extract_url_date
 from htmldate.utils import Extractor
+from lxml import etree
 from lxml.html import HtmlElement
 
 from crawler.structured_data import jsonld_article, jsonld_by_id, jsonld_objects, jsonld_types
@@ -155,11 +156,13 @@ def _web_page_date(tree: HtmlElement) -> Any:
     return None
 
 
-# `<time>` elements under these are other articles' (cards, lists, teasers) or comments'.
-_FOREIGN_TIME_XPATH = (
-    "ancestor::li or ancestor::aside or ancestor::nav or ancestor::footer"
-    " or ancestor::*[contains(@class, 'comment') or contains(@class, 'card')"
-    " or contains(@class, 'related') or contains(@class, 'teaser')]"
+# The page's `<time datetime>` elements, but those of other articles' cards, lists and
+# teasers, and of comments.
+_OWN_TIMES = etree.XPath(
+    "//time[@datetime][not(ancestor::li or ancestor::aside or ancestor::nav"
+    " or ancestor::footer or ancestor::*[contains(@class, 'comment')"
+    " or contains(@class, 'card') or contains(@class, 'related')"
+    " or contains(@class, 'teaser')])]"
 )
 _UPDATE_WORDS = ("updated", "modified", "aktualisiert", "mis à jour", "actualizado")
 
@@ -171,7 +174,7 @@ def _page_times(tree: HtmlElement) -> list[str]:
     are left out."""
     marked: list[str] = []
     plain: list[str] = []
-    for element in tree.xpath(f"//time[@datetime][not({_FOREIGN_TIME_XPATH})]"):
+    for element in _OWN_TIMES(tree):
         date = iso_date(element.get("datetime"))
         if not date or element.get("itemprop") == "dateModified":
             continue

@@ -23,13 +23,12 @@ from urllib.parse import urlsplit
 
 from lxml.html import HtmlElement
 
-from pipelines.words import site_keys, word_key
+from pipelines.words import site_keys, word_key, word_phrase
 
 # Separators between a headline and the site's name in <title> and og:title.
 _SEGMENT_SEPARATOR_RE = re.compile(r"\s+[|–—·•:-]{1,2}\s+|\s*\|\s*")
 _MAX_HEADLINE_WORDS = 40
 _MAX_H1_CHECKED = 3
-_WORD_RE = re.compile(r"\w+")
 # An <h1> is this story's headline when at least this share of its words is in the titles.
 _MIN_SHARED_WORDS = 0.5
 # A headline the page's description starts with, this long, is the description.
@@ -235,7 +234,8 @@ def _redecoded(match: re.Match[str]) -> str:
 
 
 def _words(text: str) -> list[str]:
-    return _WORD_RE.findall(text.casefold())
+    """The text's words, case-folded (`word_phrase`'s words)."""
+    return word_phrase(text).split()
 
 
 def _is_domain_brand(segment: str, url: str) -> bool:
