@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 import trafilatura
 
-from pipelines.extraction import _is_page_dump, extract_article
+from pipelines.extraction import _is_fast_text_kept, _is_page_dump, extract_article
 from pipelines.line_rules import is_code_line
 from pipelines.pruning import loose_prose_chars, prose_chars, prune_boilerplate
 from pipelines.words import count_words
@@ -201,3 +201,18 @@ def test_fast_text_run_together_from_a_page_of_paragraphs_is_a_page_dump():
     assert _is_page_dump(" ".join(paragraphs), page)
     assert not _is_page_dump("\n".join(paragraphs), page)
     assert not _is_page_dump(" ".join(paragraphs), short_page)
+
+
+def test_fast_text_is_kept_only_near_the_length_of_the_pages_prose():
+    """The fast pass's text is kept when it is about as long as the page's sentence-long
+    prose; much shorter (paragraphs left out) or much longer (the page's menus and trending
+    links taken along, as on a page whose story sits in `div`s) sends the page to the full
+    pass."""
+    page = parse("<html><body>" + "".join(f"<p>{p}</p>" for p in STORY) + "</body></html>")
+    prose = prose_chars(page) + loose_prose_chars(page)
+    story = "\n".join(STORY)
+    menus = "\n".join(f"Harbour festival weekend {n} programme announced" for n in range(40))
+    assert _is_fast_text_kept(story, prose, page)
+    assert not _is_fast_text_kept("\n".join(STORY[:1]), prose, page)
+    assert not _is_fast_text_kept(f"{story}\n{menus}", prose, page)
+    assert not _is_fast_text_kept("", prose, page)
