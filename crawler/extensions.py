@@ -12,6 +12,10 @@ stopping for `STOP_GRACE_SECONDS`, the downloads still under way are aborted (an
 `crawler.scope.StopGuardMiddleware` turns them into ignored requests, not errors); if the
 crawl has still not closed `STOP_FORCE_SECONDS` later, the reactor is stopped, as a second
 signal does. A run that the stop left `running` is then marked `interrupted`.
+
+`MemoryTrimExtension` gives the memory freed by parsed pages back to the system every
+`MEMORY_TRIM_SECONDS` (`pipelines/memory.py`), so a long crawl's resident memory stays
+near what its pages in hand need.
 """
 
 from __future__ import annotations
@@ -34,6 +38,7 @@ from twisted.internet.task import LoopingCall
 
 from pipelines.archive import Archive, ArchiveError, RunCounts
 from pipelines.archive_lock import ArchiveLocked, archive_lock
+from pipelines.memory import release_free_memory
 from pipelines.store_stage import FORCED_STOP
 
 __all__ = [
@@ -41,6 +46,7 @@ __all__ = [
     "STOP_FORCE_SECONDS",
     "STOP_GRACE_SECONDS",
     "ArchiveLockExtension",
+    "MemoryTrimExtension",
     "StopDeadlineExtension",
     "abort_downloads",
     "mark_interrupted",
@@ -118,6 +124,35 @@ async def _no_requests() -> AsyncIterator[Any]:
 def _close_refused() -> None:
     """Close a refused crawl as soon as it opens."""
     raise CloseSpider(LOCK_REFUSED)
+
+
+class MemoryTrimExtension:
+    """Releases the crawl process's free C-heap memory every `MEMORY_TRIM_SECONDS`
+    while the crawl runs (0: never)."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self._trim: LoopingCall | None = None
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> MemoryTrimExtension:
+        """Create the extension for a crawler."""
+        extension = cls(crawler.settings.getfloat("MEMORY_TRIM_SECONDS", 1.0))
+        crawler.signals.connect(extension.engine_started, signal=signals.engine_started)
+        crawler.signals.connect(extension.engine_stopped, signal=signals.engine_stopped)
+        return extension
+
+    def engine_started(self) -> None:
+        """Start releasing, unless switched off or the C library cannot."""
+        if self.seconds > 0 and release_free_memory():
+            self._trim = LoopingCall(release_free_memory)
+            self._trim.start(self.seconds, now=False)
+
+    def engine_stopped(self) -> None:
+        """Stop releasing."""
+        if self._trim is not None and self._trim.running:
+            self._trim.stop()
+        self._trim = None
 
 
 class StopDeadlineExtension:

@@ -80,6 +80,9 @@ EXTRACT_TIMEOUT = 60.0
 # A worker is replaced by a fresh one after this many pages (0: never): a long crawl's
 # workers keep the memory they started with.
 EXTRACT_WORKER_PAGES = 500
+# The crawl's process gives the memory freed by parsed pages back to the system this often
+# (seconds; 0: never; see pipelines/memory.py), and each worker every ten pages.
+MEMORY_TRIM_SECONDS = 1.0
 # Tests only: pages holding a marker comment crash or hang their worker.
 EXTRACT_TEST_FAULTS = False
 
@@ -142,8 +145,9 @@ REMOTE_CONTROL_ENABLED = False
 
 # One writer per archive, whatever starts the crawl (`newsarchive crawl`, `scrapy crawl news`),
 # and a stopping crawl (Ctrl-C, SIGTERM) ends within about 10 s whatever the servers do
-# (see crawler/extensions.py).
+# (see crawler/extensions.py); freed memory goes back to the system during the crawl.
 EXTENSIONS = {
     "crawler.extensions.ArchiveLockExtension": 0,
     "crawler.extensions.StopDeadlineExtension": 0,
+    "crawler.extensions.MemoryTrimExtension": 0,
 }

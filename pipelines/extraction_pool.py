@@ -28,6 +28,7 @@ from pebble import ProcessExpired, ProcessPool
 
 from pipelines.encoding import page_text
 from pipelines.extraction import ExtractedArticle, SiteProfile, extract_article
+from pipelines.memory import release_free_memory
 
 if TYPE_CHECKING:
     from pebble import ProcessFuture
@@ -45,6 +46,10 @@ TEST_FAULT_MARKERS = {
     "hang": b"<!-- newsarchive-test-fault: hang -->",
 }
 _PRELOADED_MODULES = ["pipelines.extraction", "pipelines.extraction_pool", "pipelines.encoding"]
+# A worker gives the memory its parsed pages freed back to the system every this many
+# pages (`pipelines.memory`): its resident memory then stays near one page's worth.
+TRIM_EVERY_PAGES = 10
+_pages_since_trim = 0
 
 
 class ExtractionFailed(Exception):
@@ -171,7 +176,19 @@ def _extract(
         if TEST_FAULT_MARKERS["hang"] in body:
             time.sleep(3600)
     text = page_text(html, encoding) if isinstance(html, bytes) else html
-    return extract_article(text, url, profile)
+    article = extract_article(text, url, profile)
+    if not inline:
+        _count_page_for_trim()
+    return article
+
+
+def _count_page_for_trim() -> None:
+    """In a worker: release free memory after every `TRIM_EVERY_PAGES` pages."""
+    global _pages_since_trim
+    _pages_since_trim += 1
+    if _pages_since_trim >= TRIM_EVERY_PAGES:
+        _pages_since_trim = 0
+        release_free_memory()
 
 
 def _ignore_ctrl_c() -> None:
