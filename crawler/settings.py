@@ -80,6 +80,11 @@ EXTRACT_TIMEOUT = 60.0
 # A worker is replaced by a fresh one after this many pages (0: never): a long crawl's
 # workers keep the memory they started with.
 EXTRACT_WORKER_PAGES = 500
+# Scrapy starts no new download while the responses in hand (downloaded, not yet extracted
+# and stored) exceed this many bytes: about ten long article pages, which keeps two workers
+# busy at the same throughput as Scrapy's 5 MB and the crawl's process 50 MB smaller
+# (bench/crawl.py). With many more workers, raise it (about 600 KB a worker).
+SCRAPER_SLOT_MAX_ACTIVE_SIZE = 1_500_000
 # The crawl's process gives the memory freed by parsed pages back to the system this often
 # (seconds; 0: never; see pipelines/memory.py), and each worker every ten pages.
 MEMORY_TRIM_SECONDS = 1.0
