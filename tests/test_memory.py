@@ -4,11 +4,9 @@ glibc keeps it, and a long crawl's resident memory creeps up."""
 from __future__ import annotations
 
 import gc
-import sys
 from pathlib import Path
 
 import lxml.html
-import pytest
 
 from pipelines.memory import release_free_memory
 
@@ -30,7 +28,6 @@ def _rss_mb() -> int:
     raise AssertionError("no VmRSS line")
 
 
-@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc's malloc_trim")
 def test_freed_page_trees_are_given_back_to_the_system():
     """60 parsed pages (about 200 MB of lxml's C heap), once dropped, stay resident until
     `release_free_memory` hands them back."""
