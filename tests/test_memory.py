@@ -29,8 +29,8 @@ def _rss_mb() -> int:
 
 
 def test_freed_page_trees_are_given_back_to_the_system():
-    """60 parsed pages (about 200 MB of lxml's C heap), once dropped, stay resident until
-    `release_free_memory` hands them back."""
+    """60 parsed pages (about 200 MB of lxml's C heap), once dropped, are handed back to
+    the system by `release_free_memory`: the process's resident memory falls by 100 MB."""
     trees = [lxml.html.fromstring(PAGE) for _ in range(60)]
     parsed = _rss_mb()
     del trees
