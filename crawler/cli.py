@@ -21,6 +21,7 @@ from typing import Any, TypeVar
 import click
 from rich.console import Console
 
+from crawler import settings as defaults
 from crawler.explore import LOOPBACK, PUBLIC, free_port, serve_archive
 from crawler.overrides import BadSetting, parse_overrides, unknown_settings
 from crawler.progress import LiveProgress, summary_lines, summary_table
@@ -55,7 +56,7 @@ def db_option(help_text: str, must_exist: bool = False) -> Callable[[F], F]:
     return click.option(
         "--db",
         type=click.Path(path_type=Path, exists=must_exist, dir_okay=not must_exist),
-        default="archive.db",
+        default=defaults.ARCHIVE_DB,
         show_default=True,
         help=help_text,
     )
@@ -77,8 +78,8 @@ def cli() -> None:
 @click.option(
     "--max-articles",
     type=click.IntRange(min=0),
-    default=0,
-    help="Stop each site after this many article pages (0: no limit).",
+    help="Stop each site after this many article pages (0: no limit; default: the "
+    "NEWS_MAX_ARTICLES setting, no limit).",
 )
 @click.option(
     "-s",
@@ -104,7 +105,7 @@ def crawl(
     db: Path,
     sites_file: Path | None,
     site_names: tuple[str, ...],
-    max_articles: int,
+    max_articles: int | None,
     overrides: tuple[str, ...],
     no_throttle: bool,
     backfill: bool,
@@ -128,8 +129,10 @@ def crawl(
     settings = {**(LOCAL_SERVER_SETTINGS if no_throttle else {}), **parsed}
     if backfill:
         settings["NEWS_BACKFILL"] = "True"
+    if max_articles is not None:
+        settings["NEWS_MAX_ARTICLES"] = str(max_articles)
     show_progress = not quiet and not verbose and sys.stderr.isatty()
-    reports = _crawl(sites, db, settings, max_articles, verbose, show_progress)
+    reports = _crawl(sites, db, settings, verbose, show_progress)
     _exit_for(reports)
 
 
@@ -179,7 +182,7 @@ def demo(db: Path, port: int, no_serve: bool) -> None:
     with serve_site(port=free_port("127.0.0.1", DEMO_SITE_PORT)) as site_server:
         click.echo(f"Demo news site served at {site_server.base_url}")
         site = SiteConfig(name="demo", start_urls=[site_server.base_url])
-        reports = _crawl([site], db, dict(LOCAL_SERVER_SETTINGS), 0, verbose=False)
+        reports = _crawl([site], db, dict(LOCAL_SERVER_SETTINGS), verbose=False)
     _exit_for(reports)
     if not no_serve:
         sys.exit(_serve(db, "127.0.0.1", port))
@@ -294,7 +297,6 @@ def _crawl(
     sites: list[SiteConfig],
     db: Path,
     overrides: dict[str, str],
-    max_articles: int,
     verbose: bool,
     show_progress: bool = False,
 ) -> list[RunReport]:
@@ -310,10 +312,10 @@ def _crawl(
         if show_progress:
             with LiveProgress(Console(stderr=True)) as progress:
                 run_ids = run_crawls(
-                    sites, settings, max_articles, not verbose, on_progress=progress.update
+                    sites, settings, quiet_fetch_errors=not verbose, on_progress=progress.update
                 )
         else:
-            run_ids = run_crawls(sites, settings, max_articles, quiet_fetch_errors=not verbose)
+            run_ids = run_crawls(sites, settings, quiet_fetch_errors=not verbose)
         seconds = time.monotonic() - started
         archive = Archive.open(db)
         try:

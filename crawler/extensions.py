@@ -14,8 +14,8 @@ crawl has still not closed `STOP_FORCE_SECONDS` later, the reactor is stopped, a
 signal does. A run that the stop left `running` is then marked `interrupted`.
 
 `MemoryTrimExtension` gives the memory freed by parsed pages back to the system every
-`MEMORY_TRIM_SECONDS` (`pipelines/memory.py`), so a long crawl's resident memory stays
-near what its pages in hand need.
+`MEMORY_TRIM_SECONDS` (`pipelines/memory.py`; 0: not installed), so a long crawl's
+resident memory stays near what its pages in hand need.
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ from typing import Any
 
 from scrapy import signals
 from scrapy.crawler import Crawler
-from scrapy.exceptions import CloseSpider
+from scrapy.exceptions import CloseSpider, NotConfigured
 from scrapy.settings import SETTINGS_PRIORITIES
 from twisted.internet import error as twisted_error
 from twisted.internet import tcp
@@ -128,7 +128,7 @@ def _close_refused() -> None:
 
 class MemoryTrimExtension:
     """Releases the crawl process's free C-heap memory every `MEMORY_TRIM_SECONDS`
-    while the crawl runs (0: never)."""
+    while the crawl runs (0: never, and the extension is not installed)."""
 
     def __init__(self, seconds: float) -> None:
         self.seconds = seconds
@@ -136,8 +136,12 @@ class MemoryTrimExtension:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> MemoryTrimExtension:
-        """Create the extension for a crawler."""
-        extension = cls(crawler.settings.getfloat("MEMORY_TRIM_SECONDS", 1.0))
+        """Create the extension for a crawler; `NotConfigured` when `MEMORY_TRIM_SECONDS`
+        is 0 (or less)."""
+        seconds = crawler.settings.getfloat("MEMORY_TRIM_SECONDS")
+        if seconds <= 0:
+            raise NotConfigured("MEMORY_TRIM_SECONDS is 0")
+        extension = cls(seconds)
         crawler.signals.connect(extension.engine_started, signal=signals.engine_started)
         crawler.signals.connect(extension.engine_stopped, signal=signals.engine_stopped)
         return extension

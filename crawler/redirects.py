@@ -5,7 +5,8 @@ duplicate filter drops one for a URL already requested: a redirect loop (`/a` ->
 `/a`) ended without an error, the page silently missing. `RedirectGuardMiddleware` sees
 each redirect before Scrapy's middleware does and fails it with `RedirectError` (a
 `crawl_errors` row of kind "redirect") when its target is already in its chain, or when
-the chain is as long as `REDIRECT_MAX_TIMES` allows.
+the chain is as long as `REDIRECT_MAX_TIMES` allows. With `REDIRECT_ENABLED` off, Scrapy
+follows no redirect, and the guard is not installed.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from __future__ import annotations
 from urllib.parse import urljoin
 
 from scrapy.crawler import Crawler
-from scrapy.exceptions import IgnoreRequest
+from scrapy.exceptions import IgnoreRequest, NotConfigured
 from scrapy.http import Request, Response
 
 from crawler.urls import normalize_url
@@ -41,7 +42,10 @@ class RedirectGuardMiddleware:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> RedirectGuardMiddleware:
-        """Create the middleware with the crawl's `REDIRECT_MAX_TIMES`."""
+        """Create the middleware with the crawl's `REDIRECT_MAX_TIMES`; `NotConfigured`
+        when `REDIRECT_ENABLED` is off (no redirect is followed: nothing to guard)."""
+        if not crawler.settings.getbool("REDIRECT_ENABLED"):
+            raise NotConfigured("REDIRECT_ENABLED is off")
         return cls(crawler.settings.getint("REDIRECT_MAX_TIMES"))
 
     def process_response(self, request: Request, response: Response) -> Response:

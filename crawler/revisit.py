@@ -15,6 +15,8 @@ from typing import Any
 
 from scrapy.settings import BaseSettings
 
+from crawler import settings as defaults
+
 __all__ = ["RevisitPolicy", "is_due", "parse_time"]
 
 
@@ -25,23 +27,22 @@ class RevisitPolicy:
     An article is *recent* while its latest date is less than `recent_days` old; recent
     articles are revisited once `recent_every_hours` have passed since the last fetch,
     older ones once `old_every_days` have passed (0: never, unless a sitemap or feed says
-    they changed).
+    they changed). The defaults are the project's `REVISIT_*` settings
+    (`crawler/settings.py`).
     """
 
-    recent_days: float = 3
-    recent_every_hours: float = 6
-    old_every_days: float = 30
+    recent_days: float = defaults.REVISIT_RECENT_DAYS
+    recent_every_hours: float = defaults.REVISIT_RECENT_EVERY_HOURS
+    old_every_days: float = defaults.REVISIT_OLD_EVERY_DAYS
 
     @classmethod
     def from_settings(cls, settings: BaseSettings) -> RevisitPolicy:
         """The policy of the `REVISIT_RECENT_DAYS`, `REVISIT_RECENT_EVERY_HOURS` and
         `REVISIT_OLD_EVERY_DAYS` settings."""
         return cls(
-            recent_days=settings.getfloat("REVISIT_RECENT_DAYS", cls.recent_days),
-            recent_every_hours=settings.getfloat(
-                "REVISIT_RECENT_EVERY_HOURS", cls.recent_every_hours
-            ),
-            old_every_days=settings.getfloat("REVISIT_OLD_EVERY_DAYS", cls.old_every_days),
+            recent_days=settings.getfloat("REVISIT_RECENT_DAYS"),
+            recent_every_hours=settings.getfloat("REVISIT_RECENT_EVERY_HOURS"),
+            old_every_days=settings.getfloat("REVISIT_OLD_EVERY_DAYS"),
         )
 
     def with_overrides(self, overrides: dict[str, float]) -> RevisitPolicy:

@@ -13,6 +13,7 @@ from scrapy.settings import Settings
 from twisted.internet.task import LoopingCall
 
 from crawler.extensions import mark_interrupted
+from crawler.overrides import project_settings
 from crawler.sites import SiteConfig
 from crawler.spiders.news import NewsSpider
 from pipelines.archive import Archive, RunCounts
@@ -53,8 +54,7 @@ class RunReport:
 
 def crawl_settings(db_path: Path, overrides: dict[str, str] | None = None) -> Settings:
     """The project's Scrapy settings, with the archive path and `-s NAME=VALUE` overrides."""
-    settings = Settings()
-    settings.setmodule("crawler.settings", priority="project")
+    settings = project_settings()
     settings.set("ARCHIVE_DB", str(db_path), priority="cmdline")
     for name, value in (overrides or {}).items():
         settings.set(name, value, priority="cmdline")
@@ -64,12 +64,13 @@ def crawl_settings(db_path: Path, overrides: dict[str, str] | None = None) -> Se
 def run_crawls(
     sites: list[SiteConfig],
     settings: Settings,
-    max_articles: int = 0,
+    max_articles: int | None = None,
     quiet_fetch_errors: bool = False,
     on_progress: Callable[[list[tuple[str, dict[str, Any]]]], None] | None = None,
 ) -> list[int | None]:
     """Crawl every site (in parallel, one crawler each); return each site's run id (None
-    for a crawl that never started).
+    for a crawl that never started). `max_articles`, if given, is each spider's
+    `max_articles` argument (else the `NEWS_MAX_ARTICLES` setting applies).
 
     With `quiet_fetch_errors`, Scrapy's own error logs (with tracebacks) of failed
     downloads are kept out of the terminal: the spider reports each failure in one line,
@@ -83,7 +84,8 @@ def run_crawls(
     crawlers = []
     for site in sites:
         crawler = process.create_crawler(NewsSpider)
-        process.crawl(crawler, site=site, max_articles=max_articles)
+        arguments = {} if max_articles is None else {"max_articles": max_articles}
+        process.crawl(crawler, site=site, **arguments)
         crawlers.append(crawler)
     if on_progress is not None:
         names = [site.name for site in sites]

@@ -1,7 +1,11 @@
 """Scrapy settings for newsarchive: the one place settings come from.
 
 Components read the `ARCHIVE_*`, `NEWS_*`, `EXTRACT_*` and `BOILERPLATE_*` settings below
-in `from_crawler`; the CLI and `scrapy crawl -s NAME=VALUE` override them.
+in `from_crawler`; the CLI and `scrapy crawl -s NAME=VALUE` override them. Every default is
+here and nowhere else: components read their settings without a fallback, the policy
+objects' defaults are these constants (`RevisitPolicy`, `LearningSettings`,
+`ExtractionPool`), and code outside a crawl starts from `crawler.overrides.project_settings()`.
+A component that a setting switches off raises `NotConfigured` and is not installed.
 """
 
 from crawler import __version__
@@ -31,6 +35,12 @@ DOWNLOAD_TIMEOUT = 30
 # it does not apply DNS_TIMEOUT.
 TWISTED_DNS_RESOLVER = "scrapy.resolver.CachingHostnameResolver"
 RETRY_TIMES = 2
+# Redirects are followed (Scrapy's RedirectMiddleware) up to REDIRECT_MAX_TIMES in a chain;
+# crawler/redirects.py fails a redirect loop or a longer chain with a `crawl_errors` row of
+# kind `redirect`. With REDIRECT_ENABLED = False none is followed, and that guard is not
+# installed (Scrapy's defaults, written here because the project reads them).
+REDIRECT_ENABLED = True
+REDIRECT_MAX_TIMES = 20
 
 # Variants of one story's URL (trailing slash, AMP, index.html) are one request.
 REQUEST_FINGERPRINTER_CLASS = "crawler.fingerprints.StoryFingerprinter"
@@ -72,7 +82,8 @@ ITEM_PIPELINES = {
 ARCHIVE_DB = "archive.db"
 
 # Extraction runs in this many worker processes while the crawl goes on downloading
-# (see pipelines/extraction_pool.py); None: one per CPU; 0: inline, in the crawl's process.
+# (see pipelines/extraction_pool.py, whose ExtractionPool takes its defaults from the
+# EXTRACT_* settings here); None: one per CPU; 0: inline, in the crawl's process.
 EXTRACT_WORKERS = None
 # A page whose extraction takes longer than this (seconds) fails alone (a `crawl_errors`
 # row of kind `extraction_failed`); its worker is replaced.
@@ -86,7 +97,8 @@ EXTRACT_WORKER_PAGES = 500
 # (bench/crawl.py). With many more workers, raise it (about 600 KB a worker).
 SCRAPER_SLOT_MAX_ACTIVE_SIZE = 1_500_000
 # The crawl's process gives the memory freed by parsed pages back to the system this often
-# (seconds; 0: never; see pipelines/memory.py), and each worker every ten pages.
+# (seconds; 0: never, and crawler.extensions.MemoryTrimExtension is not installed; see
+# pipelines/memory.py), and each worker every ten pages.
 MEMORY_TRIM_SECONDS = 1.0
 # Tests only: pages holding a marker comment crash or hang their worker.
 EXTRACT_TEST_FAULTS = False

@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING
 
 from pebble import ProcessExpired, ProcessPool
 
+from crawler import settings as defaults
 from pipelines.encoding import page_text
 from pipelines.extraction import ExtractedArticle, SiteProfile, extract_article
 from pipelines.memory import release_free_memory
@@ -67,14 +68,15 @@ def default_workers() -> int:
 class ExtractionPool:
     """`extract_article` in `workers` processes (0: inline, in the calling thread), each
     replaced by a fresh one after `pages_per_worker` pages (0: never), which keeps the
-    memory of a long crawl's workers where it started."""
+    memory of a long crawl's workers where it started. The defaults are the project's
+    `EXTRACT_TIMEOUT`, `EXTRACT_TEST_FAULTS` and `EXTRACT_WORKER_PAGES` settings."""
 
     def __init__(
         self,
         workers: int,
-        timeout: float = 60.0,
-        test_faults: bool = False,
-        pages_per_worker: int = 0,
+        timeout: float = defaults.EXTRACT_TIMEOUT,
+        test_faults: bool = defaults.EXTRACT_TEST_FAULTS,
+        pages_per_worker: int = defaults.EXTRACT_WORKER_PAGES,
     ) -> None:
         self.workers = workers
         self.timeout = timeout
@@ -97,7 +99,7 @@ class ExtractionPool:
         workers = settings.get("EXTRACT_WORKERS")
         return cls(
             workers=default_workers() if workers in (None, "") else int(workers),
-            timeout=settings.getfloat("EXTRACT_TIMEOUT", 60.0),
+            timeout=settings.getfloat("EXTRACT_TIMEOUT"),
             test_faults=settings.getbool("EXTRACT_TEST_FAULTS"),
             pages_per_worker=settings.getint("EXTRACT_WORKER_PAGES"),
         )

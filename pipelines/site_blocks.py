@@ -15,7 +15,8 @@ rules drop a block from that site's articles:
   small a share of a big site, or, as a story paragraph, too long.
 
 Nothing is configured per site, so it works on a site seen for the first time. The
-thresholds come from the `BOILERPLATE_*` settings.
+thresholds come from the `BOILERPLATE_*` settings (`crawler/settings.py`, whose values are
+also `LearningSettings`' defaults).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from collections import OrderedDict
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
+from crawler import settings as defaults
 from pipelines.words import count_words, word_phrase
 
 if TYPE_CHECKING:
@@ -42,28 +44,32 @@ SINGLE_BLOCK_PAGES = 2000
 
 @dataclass(frozen=True)
 class LearningSettings:
-    """When a recurring block counts as boilerplate for its site."""
+    """When a recurring block counts as boilerplate for its site (the defaults: the
+    project's `BOILERPLATE_*` settings)."""
 
-    min_pages: int = 10  # the site's pages needed before anything is dropped
-    share: float = 0.5  # a block on more than this share of them is boilerplate
+    # The site's pages needed before anything is dropped.
+    min_pages: int = defaults.BOILERPLATE_MIN_PAGES
+    # A block on more than this share of them is boilerplate.
+    share: float = defaults.BOILERPLATE_SHARE
     # A short block repeated word for word on this many pages, and on more than
     # `min_share` of them, is boilerplate too (0 pages: the rule is off).
-    min_repeats: int = 8
-    min_share: float = 0.2
-    repeat_max_words: int = 40  # short: as long as a line rules' boilerplate line at most
-    enabled: bool = True
+    min_repeats: int = defaults.BOILERPLATE_MIN_REPEATS
+    min_share: float = defaults.BOILERPLATE_MIN_SHARE
+    # Short: as long as a line rules' boilerplate line at most.
+    repeat_max_words: int = defaults.BOILERPLATE_REPEAT_MAX_WORDS
+    enabled: bool = defaults.BOILERPLATE_ENABLED
 
     @classmethod
     def from_settings(cls, settings: BaseSettings) -> LearningSettings:
         """The `BOILERPLATE_ENABLED`, `_MIN_PAGES`, `_SHARE`, `_MIN_REPEATS`, `_MIN_SHARE`
         and `_REPEAT_MAX_WORDS` settings."""
         return cls(
-            min_pages=settings.getint("BOILERPLATE_MIN_PAGES", cls.min_pages),
-            share=settings.getfloat("BOILERPLATE_SHARE", cls.share),
-            min_repeats=settings.getint("BOILERPLATE_MIN_REPEATS", cls.min_repeats),
-            min_share=settings.getfloat("BOILERPLATE_MIN_SHARE", cls.min_share),
-            repeat_max_words=settings.getint("BOILERPLATE_REPEAT_MAX_WORDS", cls.repeat_max_words),
-            enabled=settings.getbool("BOILERPLATE_ENABLED", cls.enabled),
+            min_pages=settings.getint("BOILERPLATE_MIN_PAGES"),
+            share=settings.getfloat("BOILERPLATE_SHARE"),
+            min_repeats=settings.getint("BOILERPLATE_MIN_REPEATS"),
+            min_share=settings.getfloat("BOILERPLATE_MIN_SHARE"),
+            repeat_max_words=settings.getint("BOILERPLATE_REPEAT_MAX_WORDS"),
+            enabled=settings.getbool("BOILERPLATE_ENABLED"),
         )
 
 

@@ -5,6 +5,7 @@ from datetime import UTC, datetime, timedelta, timezone
 import pytest
 from scrapy.settings import Settings
 
+from crawler.overrides import project_settings
 from crawler.revisit import RevisitPolicy, is_due, parse_time
 
 NOW = datetime(2026, 11, 28, 6, 0, tzinfo=UTC)
@@ -50,10 +51,12 @@ def test_from_settings_reads_all_three_settings():
     assert isinstance(policy.recent_days, float)
 
 
-def test_from_settings_defaults_for_missing_settings():
-    """Settings without REVISIT_* keys give the default policy; one key changes one field."""
-    assert RevisitPolicy.from_settings(Settings()) == DEFAULT
-    assert RevisitPolicy.from_settings(Settings({"REVISIT_OLD_EVERY_DAYS": 7})) == RevisitPolicy(
+def test_from_settings_defaults_are_the_project_settings():
+    """The project's settings give the default policy; one key changes one field."""
+    assert RevisitPolicy.from_settings(project_settings()) == DEFAULT
+    settings = project_settings()
+    settings.set("REVISIT_OLD_EVERY_DAYS", 7)
+    assert RevisitPolicy.from_settings(settings) == RevisitPolicy(
         recent_days=3, recent_every_hours=6, old_every_days=7.0
     )
 

@@ -417,7 +417,8 @@ def test_learning_settings_from_scrapy_settings():
     project = Settings()
     project.setmodule(project_settings)
     assert LearningSettings.from_settings(project) == LearningSettings()
-    custom = Settings({"BOILERPLATE_MIN_REPEATS": "5", "BOILERPLATE_MIN_SHARE": "0.1"})
+    custom = project.copy()
+    custom.update({"BOILERPLATE_MIN_REPEATS": "5", "BOILERPLATE_MIN_SHARE": "0.1"})
     assert LearningSettings.from_settings(custom) == LearningSettings(min_repeats=5, min_share=0.1)
 
 
