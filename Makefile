@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test test-fast browser lint format clean
+.PHONY: demo test test-fast bench-gate browser lint format clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -28,6 +28,17 @@ test: $(VENV)/.installed-test lint browser
 ## test-fast: the unit tests alone (no crawls, servers or browser)
 test-fast: $(VENV)/.installed-test
 	$(BIN)/pytest -q -m "not slow"
+
+## bench-gate: the extraction and discovery benchmarks on the Fundus dev set (DEVSET=folder),
+## failing when a figure falls below its floor in bench/floors.json; nothing to do without it
+DEVSET ?= ../shared/devset
+bench-gate: $(VENV)/.installed-test
+	@if [ -f "$(DEVSET)/truth.json" ]; then \
+		$(BIN)/python bench/extraction.py "$(DEVSET)" --floors bench/floors.json && \
+		$(BIN)/python bench/discovery.py "$(DEVSET)" --floors bench/floors.json; \
+	else \
+		echo "bench-gate: no dev set at $(DEVSET) (give DEVSET=folder): benchmark gates not run"; \
+	fi
 
 browser:
 	@scripts/ensure-chromium

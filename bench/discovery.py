@@ -34,11 +34,14 @@ totals, the first missed URLs per site, and which acceptance targets each site m
 
     python bench/discovery.py DEVSET_DIR [WCXB_DIR] [--sites real-paths,variants]
         [--articles 206] [--wcxb-sample 500] [--timeout 300] [--keep DIR]
-        [--newsarchive "CMD"] [--repo DIR]
+        [--newsarchive "CMD"] [--repo DIR] [--floors bench/floors.json]
 
 `--newsarchive` is the command that crawls (default: `python -m crawler` with this
 interpreter); `--repo DIR` runs it in another checkout (e.g. a `git worktree` of an older
-commit), so that its `crawler` package is the one imported.
+commit), so that its `crawler` package is the one imported. `--floors FILE` checks each
+site's figures against their bounds in FILE (`bench/floors.py`: found share, non-article
+and duplicate rows, requests per article, off-site requests) and exits with status 1
+when one is out of bounds: `.ci/run` runs it so.
 """
 
 from __future__ import annotations
@@ -76,6 +79,7 @@ from discovery_sites import (
     prepare,
     url_key,
 )
+from floors import gate  # bench/floors.py (this file runs as a script, from bench/)
 
 REPO = Path(__file__).resolve().parent.parent
 TARGETS = {"found": 0.99, "requests_per_article": 1.5, "precision": 0.92, "recall": 0.95}
@@ -220,6 +224,23 @@ class Result:
     def per_article(self) -> float:
         """Requests per archived expected article (infinite when none was archived)."""
         return self.requests / self.found if self.found else math.inf
+
+    def figures(self) -> dict[str, float]:
+        """The figures the regression gate checks (`--floors`)."""
+        figures = {
+            "found_share": self.found / self.expected if self.expected else 0.0,
+            "non_article_rows": self.non_article_rows,
+            "duplicate_rows": self.duplicate_rows,
+            "requests_per_article": self.per_article,
+            "offsite_requests": self.offsite,
+        }
+        if len(self.total_by_kind) > 1:  # a site of every page type: the detector's figures
+            rows = sum(self.archived_by_kind.values()) + self.unmatched_rows
+            figures["article_precision"] = self.archived_by_kind["article"] / rows if rows else 0.0
+            figures["article_recall"] = self.archived_by_kind["article"] / max(
+                self.total_by_kind["article"], 1
+            )
+        return figures
 
     def failures(self) -> list[str]:
         """The acceptance targets this site misses. A site of pages of every type (from
@@ -504,6 +525,12 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--newsarchive", help='crawl command (default: "python -m crawler")')
     parser.add_argument("--repo", type=Path, help="checkout to run the crawl command in")
     parser.add_argument("--keep", type=Path, help="keep archives, crawl logs and request logs here")
+    parser.add_argument(
+        "--floors",
+        type=Path,
+        help="fail (exit status 1) when a site's figure is out of its bounds in this file"
+        " (bench/floors.json)",
+    )
     return parser.parse_args(argv)
 
 
@@ -528,6 +555,8 @@ def main(argv: Sequence[str] | None = None) -> None:
             ]
     print_report(results)
     print(f"\nBenchmark time: {time.perf_counter() - started:.0f} s")
+    if args.floors:
+        sys.exit(gate("discovery", {r.name: r.figures() for r in results}, args.floors))
 
 
 if __name__ == "__main__":

@@ -2,6 +2,7 @@
 
     python bench/extraction.py SET_PATH [SET_PATH ...] [--types TYPE ...] [--worst N]
                                [--only ID ...] [--scorer FOLDER] [--dump FOLDER]
+                               [--floors bench/floors.json]
 
     python bench/extraction.py ../shared/devset ../shared/wcxb-dev
 
@@ -30,7 +31,9 @@ The baseline is what the dev set's `baseline.py` runs: `trafilatura.bare_extract
 url=url, with_metadata=True)` with default settings.
 
 `--worst N` lists each extractor's N worst pages by body F1; `--dump FOLDER` writes both
-extractors' predictions there, one JSON file per set and extractor.
+extractors' predictions there, one JSON file per set and extractor. `--floors FILE`
+checks newsarchive's figures against the floors in FILE (`bench/floors.py`) and exits
+with status 1 when one is below its floor: `.ci/run` runs it so on the Fundus dev set.
 """
 
 from __future__ import annotations
@@ -43,6 +46,7 @@ import io
 import json
 import logging
 import re
+import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -51,6 +55,7 @@ from types import ModuleType
 from typing import Any
 
 import trafilatura
+from floors import gate  # bench/floors.py: this file runs as a script, from bench/
 
 from pipelines.extraction import EXTRACTOR_VERSION, extract_article
 
@@ -284,8 +289,11 @@ def _fmt(value: float | None) -> str:
     return "n/a" if value is None else f"{value:.3f}"
 
 
-def bench_set(dev_set: DevSet, scorer: ModuleType, worst: int, dump: Path | None) -> None:
-    """Run both extractors on one set, score them and print the table."""
+def bench_set(
+    dev_set: DevSet, scorer: ModuleType, worst: int, dump: Path | None
+) -> dict[str, float]:
+    """Run both extractors on one set, score them and print the table; return
+    newsarchive's figures (for `--floors`)."""
     (baseline_preds, baseline_speed), (our_preds, our_speed) = run_extractors(
         [trafilatura_prediction, newsarchive_prediction], dev_set.pages, dev_set.truth
     )
@@ -316,6 +324,9 @@ def bench_set(dev_set: DevSet, scorer: ModuleType, worst: int, dump: Path | None
         ((len(empty_pages(baseline_preds)), len(ours_empty)), lost),
         (baseline_speed, our_speed),
     )
+    figures = {key: ours[key] for _, key in ROWS if ours[key] is not None}
+    figures["lost_pages"] = lost
+    return figures
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -334,6 +345,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--only", nargs="*", help="only these page ids")
     parser.add_argument("--scorer", type=Path, help="folder of the score.py for WCXB sets")
     parser.add_argument("--dump", type=Path, help="write both predictions here (JSON per set)")
+    parser.add_argument(
+        "--floors",
+        type=Path,
+        help="fail (exit status 1) when a figure is below its floor in this file"
+        " (bench/floors.json)",
+    )
     args = parser.parse_args(argv)
     logging.disable(logging.CRITICAL)
 
@@ -342,6 +359,7 @@ def main(argv: list[str] | None = None) -> None:
             parser.error(f"{folder}: neither the Fundus dev set's layout nor WCXB's")
     scorer_folder = args.scorer or next((f for f in args.sets if (f / "score.py").is_file()), None)
     only = set(args.only) if args.only else None
+    figures: dict[str, dict[str, float]] = {}
     for folder in args.sets:
         if is_fundus(folder):
             sets, own_scorer = [fundus_set(folder, only)], folder
@@ -352,7 +370,9 @@ def main(argv: list[str] | None = None) -> None:
         scorer = load_scorer(own_scorer)
         for dev_set in sets:
             if dev_set.pages:
-                bench_set(dev_set, scorer, args.worst, args.dump)
+                figures[dev_set.label] = bench_set(dev_set, scorer, args.worst, args.dump)
+    if args.floors:
+        sys.exit(gate("extraction", figures, args.floors))
 
 
 if __name__ == "__main__":
