@@ -22,6 +22,8 @@ from scrapy.settings import BaseSettings
 from scrapy.statscollectors import StatsCollector
 from scrapy.utils.defer import deferred_from_coro
 
+from crawler import stats_keys
+
 __all__ = ["BUDGET_PAGES", "BUDGET_REQUESTS", "CrawlBudget", "budget_warning"]
 
 logger = logging.getLogger(__name__)
@@ -62,7 +64,7 @@ class CrawlBudget:
         reason = self.spent or self._exhausted()
         if reason:
             self._stop(reason)
-            self.crawler.stats.inc_value("budget/requests_refused")
+            self.crawler.stats.inc_value(stats_keys.BUDGET_REQUESTS_REFUSED)
             raise IgnoreRequest(f"crawl budget spent ({reason})")
         self.requests += 1
         request.meta[_COUNTED] = True
@@ -98,7 +100,7 @@ class CrawlBudget:
         if self.spent is not None:
             return
         self.spent = reason
-        self.crawler.stats.set_value("budget/spent", reason)
+        self.crawler.stats.set_value(stats_keys.BUDGET_SPENT, reason)
         logger.warning(
             "Crawl budget spent after %s responses and %s requests (%s): "
             "no further page of this site is fetched in this run",
@@ -115,7 +117,7 @@ def budget_warning(reason: str, stats: StatsCollector, settings: BaseSettings) -
     if reason in (BUDGET_PAGES, BUDGET_REQUESTS, "memusage_exceeded"):
         limit = _limit_text(reason, settings)
         return f"stopped at the crawl's limit ({limit}): the site was not crawled to the end"
-    ignored = stats.get_value("depth/request_ignored_count", 0)
+    ignored = stats.get_value(stats_keys.DEPTH_IGNORED, 0)
     if ignored:
         depth = settings.getint("DEPTH_LIMIT")
         return f"{ignored} link(s) deeper than DEPTH_LIMIT={depth} were not followed"

@@ -36,6 +36,7 @@ from twisted.internet import error as twisted_error
 from twisted.internet import tcp
 from twisted.internet.task import LoopingCall
 
+from crawler import stats_keys
 from pipelines.archive import Archive, ArchiveError, RunCounts
 from pipelines.archive_lock import ArchiveLocked, archive_lock
 from pipelines.memory import release_free_memory
@@ -108,7 +109,7 @@ class ArchiveLockExtension:
         (all that open the archive) are switched off; the spider starts with no request,
         and closes as soon as it opens."""
         logger.error("%s", reason)
-        self.crawler.stats.set_value("archive/lock_refused", reason)
+        self.crawler.stats.set_value(stats_keys.LOCK_REFUSED, reason)
         for name in ("ITEM_PIPELINES", "SPIDER_MIDDLEWARES", "DOWNLOADER_MIDDLEWARES"):
             self.crawler.settings.set(name, {}, priority=_OVER_CMDLINE)
         self.crawler.spider.start = _no_requests  # type: ignore[method-assign]
@@ -226,7 +227,7 @@ class StopDeadlineExtension:
                 if not self._aborted:
                     logger.warning("Stopping: %s download(s) under way aborted", aborted)
                 self._aborted = True
-                self.crawler.stats.inc_value("stop/downloads_aborted", aborted)
+                self.crawler.stats.inc_value(stats_keys.STOP_DOWNLOADS_ABORTED, aborted)
 
     def _stop_polling(self) -> None:
         if self._poll is not None and self._poll.running:
@@ -234,7 +235,7 @@ class StopDeadlineExtension:
 
     def _close_unfinished_run(self) -> None:
         """At reactor shutdown: mark the run `interrupted` if it is still `running`."""
-        run_id = self.crawler.stats.get_value("archive/run_id")
+        run_id = self.crawler.stats.get_value(stats_keys.RUN_ID)
         if run_id is not None:
             mark_interrupted(Path(self.crawler.settings.get("ARCHIVE_DB")), [run_id])
 

@@ -38,6 +38,7 @@ from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.http import Response
 
+from crawler import stats_keys
 from crawler.revisit import RevisitPolicy, is_due, parse_time
 from crawler.urls import url_key
 from pipelines.archive import Archive
@@ -88,7 +89,7 @@ class IncrementalMiddleware:
             shapes = getattr(spider, "shapes", None)
             if shapes is not None:
                 shapes.load(archive.url_shapes(site.name))
-            run_id = self.crawler.stats.get_value("archive/run_id")
+            run_id = self.crawler.stats.get_value(stats_keys.RUN_ID)
             complete_since = (
                 archive.previous_complete_run(site.name, run_id) if run_id is not None else None
             )
@@ -133,7 +134,7 @@ class IncrementalMiddleware:
             return False
         if key not in self.skipped_pages:  # counted once per page, however often linked
             self.skipped_pages.add(key)
-            self.crawler.stats.inc_value("incremental/known_pages_skipped")
+            self.crawler.stats.inc_value(stats_keys.KNOWN_PAGES_SKIPPED)
         return True
 
     def _unchanged_sitemap(self, request: scrapy.Request) -> bool:
@@ -141,7 +142,7 @@ class IncrementalMiddleware:
         lastmod = parse_time(request.meta.get("lastmod"))
         if self.since is None or lastmod is None or lastmod >= self.since:
             return False
-        self.crawler.stats.inc_value("incremental/sitemaps_unchanged")
+        self.crawler.stats.inc_value(stats_keys.SITEMAPS_UNCHANGED)
         return True
 
     async def process_spider_output_async(self, response: Response, result: Any) -> Any:
@@ -166,13 +167,13 @@ class IncrementalMiddleware:
             # Counted once per URL, and not at all if a sitemap or feed makes it due.
             if url not in self.skipped and url not in self.revisited:
                 self.skipped.add(url)
-                stats.inc_value("incremental/skipped")
+                stats.inc_value(stats_keys.SKIPPED_ARTICLES)
             return None
         if url in self.skipped:
             self.skipped.discard(url)
-            stats.inc_value("incremental/skipped", -1)
+            stats.inc_value(stats_keys.SKIPPED_ARTICLES, -1)
         self.revisited.add(url)
-        stats.inc_value("incremental/revisits")
+        stats.inc_value(stats_keys.REVISITS)
         headers = {}
         if known.get("etag"):
             headers["If-None-Match"] = known["etag"]
@@ -201,7 +202,7 @@ class IncrementalMiddleware:
             if isinstance(output, scrapy.Request) and output.meta.get("role") == "pagination":
                 target = output.meta.get("page", 1)
                 if fully_known or target > page + 1:
-                    self.crawler.stats.inc_value("incremental/pagination_stopped")
+                    self.crawler.stats.inc_value(stats_keys.PAGINATION_STOPPED)
                     continue
             kept.append(output)
         return kept

@@ -22,6 +22,8 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import DontCloseSpider
 from scrapy.http import Response
 
+from crawler import stats_keys
+
 __all__ = ["MAX_PENDING_SITEMAPS", "SITEMAPS_AT_ONCE", "SitemapPacer"]
 
 logger = logging.getLogger(__name__)
@@ -86,7 +88,7 @@ class SitemapPacer:
             return False
         if len(self.pending) >= MAX_PENDING_SITEMAPS:
             self.dropped += 1
-            self.crawler.stats.inc_value("sitemaps/dropped")
+            self.crawler.stats.inc_value(stats_keys.SITEMAPS_DROPPED)
             if self.dropped == 1:
                 logger.warning(
                     "More than %s child sitemaps waiting: %s and later ones are not read",
@@ -102,5 +104,5 @@ class SitemapPacer:
             request = self.pending.popleft()
             request.meta[_PACED] = True
             self.out += 1
-            self.crawler.stats.inc_value("sitemaps/paced")
+            self.crawler.stats.inc_value(stats_keys.SITEMAPS_PACED)
             yield request

@@ -15,6 +15,8 @@ from rich.console import Console
 from rich.live import Live
 from rich.table import Table
 
+from crawler import stats_keys
+
 if TYPE_CHECKING:
     from crawler.runner import RunReport
     from pipelines.archive import RunCounts
@@ -48,19 +50,19 @@ class LiveProgress:
             table.add_row(
                 name,
                 str(
-                    stats.get("news/pages/listing", 0)
-                    + stats.get("news/feeds", 0)
-                    + stats.get("news/sitemaps", 0)
+                    stats.get(stats_keys.LISTING_PAGES, 0)
+                    + stats.get(stats_keys.FEEDS, 0)
+                    + stats.get(stats_keys.SITEMAPS, 0)
                 ),
-                str(stats.get("archive/articles_new", 0)),
-                str(stats.get("archive/articles_updated", 0)),
+                str(stats.get(stats_keys.ARTICLES_NEW, 0)),
+                str(stats.get(stats_keys.ARTICLES_UPDATED, 0)),
                 str(
-                    stats.get("archive/articles_unchanged", 0)
-                    + stats.get("archive/articles_not_modified", 0)
+                    stats.get(stats_keys.ARTICLES_UNCHANGED, 0)
+                    + stats.get(stats_keys.ARTICLES_NOT_MODIFIED, 0)
                 ),
-                str(stats.get("incremental/skipped", 0)),
-                str(stats.get("archive/errors", 0)),
-                f"{stats.get('downloader/response_count', 0) / elapsed:.1f}",
+                str(stats.get(stats_keys.SKIPPED_ARTICLES, 0)),
+                str(stats.get(stats_keys.ERRORS, 0)),
+                f"{stats.get(stats_keys.RESPONSES, 0) / elapsed:.1f}",
             )
         self.live.update(table)
 

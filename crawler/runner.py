@@ -12,6 +12,7 @@ from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
 from twisted.internet.task import LoopingCall
 
+from crawler import stats_keys
 from crawler.extensions import mark_interrupted
 from crawler.overrides import project_settings
 from crawler.sites import SiteConfig
@@ -100,7 +101,7 @@ def run_crawls(
 
         LoopingCall(report).start(0.25)
     process.start()
-    run_ids = [crawler.stats.get_value("archive/run_id") for crawler in crawlers]
+    run_ids = [crawler.stats.get_value(stats_keys.RUN_ID) for crawler in crawlers]
     # A reactor stopped at once (a second Ctrl-C or SIGTERM) leaves runs whose end was
     # never recorded: they are interrupted, not running.
     mark_interrupted(Path(settings.get("ARCHIVE_DB")), [rid for rid in run_ids if rid is not None])

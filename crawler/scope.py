@@ -31,6 +31,7 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Request
 
+from crawler import stats_keys
 from crawler.urls import DEFAULT_PORTS, host_name, is_fetchable
 
 __all__ = [
@@ -119,7 +120,7 @@ class ScopeMiddleware:
         try:
             check_url(request.url, self._allowed_hosts())
         except OffsiteRequest as error:
-            self.crawler.stats.inc_value(f"scope/filtered/{error.reason}")
+            self.crawler.stats.inc_value(stats_keys.scope_filtered(error.reason))
             logger.debug("Out of scope (%s): %s", error.reason, request.url[:200])
             raise
 
@@ -156,14 +157,14 @@ class StopGuardMiddleware:
     def process_request(self, request: Request) -> None:
         """Raise `IgnoreRequest` if the crawl is stopping, else let `request` through."""
         if self._stopping():
-            self.crawler.stats.inc_value("scope/filtered/stopping")
+            self.crawler.stats.inc_value(stats_keys.scope_filtered("stopping"))
             raise IgnoreRequest("the crawl is stopping")
 
     def process_exception(self, request: Request, exception: Exception) -> None:
         """A download that failed while the crawl stops (aborted, most likely) is an
         `IgnoreRequest`: no retry, no error row; other failures go on as usual."""
         if self._stopping() and not isinstance(exception, IgnoreRequest):
-            self.crawler.stats.inc_value("scope/failed_while_stopping")
+            self.crawler.stats.inc_value(stats_keys.SCOPE_FAILED_WHILE_STOPPING)
             raise IgnoreRequest(f"the crawl is stopping ({type(exception).__name__})")
 
     def _stopping(self) -> bool:

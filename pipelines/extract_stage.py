@@ -23,6 +23,7 @@ from scrapy.crawler import Crawler
 from scrapy.utils.defer import maybe_deferred_to_future
 from twisted.internet import defer
 
+from crawler import stats_keys
 from crawler.items import Article, ArticlePage, CrawlError
 from pipelines.archive import Archive
 from pipelines.site_blocks import BlockLearner, LearningSettings
@@ -122,7 +123,7 @@ class ExtractPipeline:
             logger.exception("Extraction of %s failed", item.url)
             return self._failed(item, f"extraction failed: {type(error).__name__}: {error}")
         if extracted is None:
-            self.crawler.stats.inc_value("extract/failed")
+            self.crawler.stats.inc_value(stats_keys.EXTRACT_FAILED)
             logger.warning("No article text extracted from %s", item.url)
             return CrawlError(
                 url=item.url,
@@ -136,13 +137,13 @@ class ExtractPipeline:
             blocks = self.learner.learn(item.site, item.url, extracted)
             cleaned = self.learner.clean(item.site, extracted)
             if cleaned is not extracted:
-                self.crawler.stats.inc_value("extract/learned_boilerplate_removed")
+                self.crawler.stats.inc_value(stats_keys.LEARNED_BOILERPLATE_REMOVED)
             extracted = cleaned
-        self.crawler.stats.inc_value("extract/ok")
+        self.crawler.stats.inc_value(stats_keys.EXTRACT_OK)
         return Article(page=item, extracted=extracted, blocks=blocks)
 
     def _failed(self, item: ArticlePage, message: str) -> CrawlError:
-        self.crawler.stats.inc_value("extract/crashed")
+        self.crawler.stats.inc_value(stats_keys.EXTRACT_CRASHED)
         logger.error("Extraction of %s failed: %s", item.url, message)
         return CrawlError(
             url=item.url,

@@ -20,15 +20,15 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 from twisted.internet.task import LoopingCall
 
+from crawler import stats_keys
 from crawler.budget import budget_warning
 from crawler.classify import PageKind
 from crawler.items import Article, CrawlError, NotModified, PageVisit
 from pipelines.archive import Archive, RunCounts
+from pipelines.run_status import RunFacts, run_status
 
 logger = logging.getLogger(__name__)
 
-# Close reasons of a run that did not end by itself.
-_INTERRUPTED_REASONS = frozenset({"shutdown", "cancelled"})
 # The error of a run whose reactor stopped before the crawl could close.
 FORCED_STOP = "crawl stopped at once (a second Ctrl-C or SIGTERM, or a stop that hung)"
 
@@ -156,7 +156,7 @@ class StorePipeline:
             logger.warning("%s earlier run(s) of %s had been killed; resuming", stale, name)
         mode = "backfill" if self.crawler.settings.getbool("NEWS_BACKFILL") else "incremental"
         self.run_id = self.archive.start_run(name, site.start_urls if site else [], mode)
-        self.crawler.stats.set_value("archive/run_id", self.run_id)
+        self.crawler.stats.set_value(stats_keys.RUN_ID, self.run_id)
         logger.info("Crawl run %s started, archiving into %s", self.run_id, self.db_path)
         self._flusher = LoopingCall(self.flush)
         self._flusher.start(self.batch_seconds, now=False)
@@ -188,12 +188,12 @@ class StorePipeline:
         outcome = self.archive.store_article(item.page, item.extracted, self.run_id)
         if item.blocks is not None:
             self.archive.record_page_blocks(item.page.site, item.page.url, item.blocks)
-        return f"archive/articles_{outcome}"
+        return stats_keys.articles(outcome)
 
     def _not_modified(self, item: NotModified) -> str | None:
         assert self.archive is not None and self.run_id is not None
         if self.archive.mark_not_modified(item.url, item.fetched_at, self.run_id):
-            return "archive/articles_not_modified"
+            return stats_keys.ARTICLES_NOT_MODIFIED
         return None
 
     def _record(self, item: PageVisit | CrawlError) -> str | None:
@@ -211,7 +211,7 @@ class StorePipeline:
             self.archive.record_fetch(
                 self._site_name(), item.url, remembered, item.status, self.run_id
             )
-        return "archive/errors"
+        return stats_keys.ERRORS
 
     def flush(self) -> None:
         """Commit the open batch (of every stage writing this archive)."""
@@ -225,7 +225,7 @@ class StorePipeline:
         message = f"could not be written to the archive: {type(error).__name__}: {error}"
         logger.error("%s item(s) %s", len(items), message)
         self.storage_errors.extend(url for url, _ in items)
-        self.crawler.stats.inc_value("archive/storage_errors", len(items))
+        self.crawler.stats.inc_value(stats_keys.STORAGE_ERRORS, len(items))
         try:
             with self.archive.db.atomic():
                 for url, _ in items:
@@ -255,9 +255,7 @@ class StorePipeline:
             self._write("url_shapes", lambda: self._save_shapes(shapes))
         self.flush()
         counts = self._counts()
-        status, error = self._run_status(reason, counts)
-        if self.storage_errors:
-            status, error = self._storage_status(counts, status, error)
+        status, error = run_status(self._facts(reason, counts))
         complete = status == "ok" and reason == "finished"
         try:
             self.archive.finish_run(self.run_id, status, counts, error, complete=complete)
@@ -294,20 +292,6 @@ class StorePipeline:
         self.writer = None
         self.archive = None
 
-    def _storage_status(
-        self, counts: RunCounts, status: str, error: str | None
-    ) -> tuple[str, str | None]:
-        """The run's status when items could not be written: `failed` if nothing was
-        archived, else `warning` (an interrupted run stays `interrupted`)."""
-        lost = len(self.storage_errors)
-        what = (
-            f"{lost} item(s) could not be written to the archive (first: {self.storage_errors[0]})"
-        )
-        if status == "interrupted":
-            return status, f"{error}; {what}"
-        stored = counts.articles_new + counts.articles_updated + counts.articles_unchanged
-        return ("warning" if stored else "failed"), what
-
     def _save_shapes(self, shapes: Any) -> None:
         assert self.archive is not None
         self.archive.save_url_shapes(self._site_name(), shapes.rows(only_changed=True))
@@ -315,68 +299,50 @@ class StorePipeline:
     def _counts(self) -> RunCounts:
         stats = self.crawler.stats
         return RunCounts(
-            pages_fetched=stats.get_value("downloader/response_count", 0)
-            - stats.get_value("robotstxt/response_count", 0),
-            articles_new=stats.get_value("archive/articles_new", 0),
-            articles_updated=stats.get_value("archive/articles_updated", 0),
-            articles_unchanged=stats.get_value("archive/articles_unchanged", 0),
-            articles_not_modified=stats.get_value("archive/articles_not_modified", 0),
-            articles_skipped=stats.get_value("incremental/skipped", 0),
-            errors=stats.get_value("archive/errors", 0)
-            + stats.get_value("archive/storage_errors", 0),
-            listing_pages=stats.get_value(f"news/pages/{PageKind.LISTING}", 0),
-            feed_pages=stats.get_value("news/feeds", 0),
-            sitemap_pages=stats.get_value("news/sitemaps", 0),
-            bytes_received=stats.get_value("downloader/response_bytes", 0),
-            requests=stats.get_value("downloader/request_count", 0),
-            known_pages_skipped=stats.get_value("incremental/known_pages_skipped", 0),
-            duplicates=stats.get_value("news/duplicates", 0),
+            pages_fetched=stats.get_value(stats_keys.RESPONSES, 0)
+            - stats.get_value(stats_keys.ROBOTS_RESPONSES, 0),
+            articles_new=stats.get_value(stats_keys.ARTICLES_NEW, 0),
+            articles_updated=stats.get_value(stats_keys.ARTICLES_UPDATED, 0),
+            articles_unchanged=stats.get_value(stats_keys.ARTICLES_UNCHANGED, 0),
+            articles_not_modified=stats.get_value(stats_keys.ARTICLES_NOT_MODIFIED, 0),
+            articles_skipped=stats.get_value(stats_keys.SKIPPED_ARTICLES, 0),
+            errors=stats.get_value(stats_keys.ERRORS, 0)
+            + stats.get_value(stats_keys.STORAGE_ERRORS, 0),
+            listing_pages=stats.get_value(stats_keys.LISTING_PAGES, 0),
+            feed_pages=stats.get_value(stats_keys.FEEDS, 0),
+            sitemap_pages=stats.get_value(stats_keys.SITEMAPS, 0),
+            bytes_received=stats.get_value(stats_keys.RESPONSE_BYTES, 0),
+            requests=stats.get_value(stats_keys.REQUESTS, 0),
+            known_pages_skipped=stats.get_value(stats_keys.KNOWN_PAGES_SKIPPED, 0),
+            duplicates=stats.get_value(stats_keys.DUPLICATES, 0),
             errors_by_kind=self.archive.errors_by_kind(self.run_id),
         )
 
-    def _run_status(self, reason: str, counts: RunCounts) -> tuple[str, str | None]:
-        if reason in _INTERRUPTED_REASONS:
-            return "interrupted", f"crawl stopped before the end ({reason})"
-        short = budget_warning(reason, self.crawler.stats, self.crawler.settings)
-        if short:  # a crawl budget, the memory limit or DEPTH_LIMIT: not complete
-            return "warning", short
-        walls = counts.errors_by_kind.get("wall", 0)
-        if counts.errors and not self._any_page_parsed() and not walls:
-            url, kind, message = self._first_error()
-            what = "no page could be fetched" if kind == "http" else "site unreachable"
-            return "failed", f"{what}: {url}: {message}"
-        if walls:
-            url, _, message = self._first_error("wall")
-            return "warning", f"{walls} page(s) were not the site's pages but a {message}: {url}"
-        articles = (
-            counts.articles_new
-            + counts.articles_updated
-            + counts.articles_unchanged
-            + counts.articles_not_modified
-            + counts.articles_skipped
-            + counts.errors_by_kind.get("extraction", 0)
+    def _facts(self, reason: str, counts: RunCounts) -> RunFacts:
+        """What the run's status is worked out from (`pipelines.run_status`)."""
+        stats = self.crawler.stats
+        return RunFacts(
+            reason=reason,
+            counts=counts,
+            pages_read=sum(stats.get_value(stats_keys.pages(kind), 0) for kind in PageKind),
+            cut_short=budget_warning(reason, stats, self.crawler.settings),
+            first_error=self._first_error(),
+            first_wall=self._first_error("wall"),
+            unwritten=tuple(self.storage_errors),
         )
-        if not articles and reason == "finished":
-            return "warning", "no article found: the start pages, feeds and sitemaps led to none"
-        return "ok", None
 
     def _site_name(self) -> str:
         site = getattr(self.crawler.spider, "site", None)
         return site.name if site else self.crawler.spider.name
 
-    def _first_error(self, kind: str | None = None) -> tuple[str, str, str]:
-        """URL, kind and message of the run's first error (of `kind`, if given)."""
+    def _first_error(self, kind: str | None = None) -> tuple[str, str, str] | None:
+        """URL, kind and message of the run's first error (of `kind`, if given), if any."""
         assert self.archive is not None
         return self.archive.db.execute(
             "SELECT url, kind, message FROM crawl_errors WHERE crawl_run_id = ?"
             " AND (? IS NULL OR kind = ?) ORDER BY id LIMIT 1",
             [self.run_id, kind, kind],
         ).fetchone()
-
-    def _any_page_parsed(self) -> bool:
-        """True if the spider got at least one page of the site it could read."""
-        stats = self.crawler.stats
-        return any(stats.get_value(f"news/pages/{kind}", 0) for kind in PageKind)
 
 
 def _remembered_error_kind(error: CrawlError) -> str | None:

@@ -44,6 +44,7 @@ from twisted.internet.error import (
 )
 from twisted.python.failure import Failure
 
+from crawler import stats_keys
 from crawler.classify import PageKind, classify_page, looks_like_article_url
 from crawler.discovery import (
     MAX_SITEMAP_BYTES,
@@ -208,7 +209,7 @@ class NewsSpider(scrapy.Spider):
         wall or bot challenge, an empty page, or an article link that is no HTML page (a
         PDF, an image, JSON) is a `CrawlError`, never an article."""
         if response.status == 304:
-            self.crawler.stats.inc_value("news/not_modified")
+            self.crawler.stats.inc_value(stats_keys.NOT_MODIFIED_RESPONSES)
             url = response.meta.get("archived_url") or normalize_url(response.url)
             yield NotModified(url, self.site.name, _now())
             return
@@ -225,7 +226,7 @@ class NewsSpider(scrapy.Spider):
             return
         self._note_taxonomy_links(response, tree)
         kind = self._classify(response, tree)
-        self.crawler.stats.inc_value(f"news/pages/{kind}")
+        self.crawler.stats.inc_value(stats_keys.pages(kind))
         if kind is PageKind.ARTICLE:
             self.shapes.observe(response.url, ARTICLE)
             yield from self._article_page(response, tree, found_via)
@@ -248,10 +249,10 @@ class NewsSpider(scrapy.Spider):
         yield self._visit(response, LISTING if links.teasers >= 1 else OTHER)
         yield from links.articles
         if links.teasers < 2 and not response.meta.get("start"):
-            self.crawler.stats.inc_value("news/pages_not_followed")
+            self.crawler.stats.inc_value(stats_keys.PAGES_NOT_FOLLOWED)
             return
         if not links.new_articles and self._barren(response.url):
-            self.crawler.stats.inc_value("news/listings_left")
+            self.crawler.stats.inc_value(stats_keys.LISTINGS_LEFT)
             return
         yield from links.listings
 
@@ -300,10 +301,10 @@ class NewsSpider(scrapy.Spider):
     def parse_feed(self, response: Response, found_via: str) -> Iterator[scrapy.Request]:
         """Follow the article links of an RSS or Atom feed."""
         if not looks_like_feed(response.body):
-            self.crawler.stats.inc_value("news/skipped/not_a_feed")
+            self.crawler.stats.inc_value(stats_keys.skipped_links("not_a_feed"))
             logger.warning("Not an RSS or Atom feed: %s", response.url)
             return
-        self.crawler.stats.inc_value("news/feeds")
+        self.crawler.stats.inc_value(stats_keys.FEEDS)
         entries = feed_entries(response.body, response.url)
         yield from self._follow_discovered(entries, response.url, all_articles=True)
 
@@ -319,11 +320,11 @@ class NewsSpider(scrapy.Spider):
             yield self._page_error(response, "too_large", f"{error}: not read", found_via)
             return
         if not looks_like_sitemap(xml):
-            self.crawler.stats.inc_value("news/skipped/not_a_sitemap")
+            self.crawler.stats.inc_value(stats_keys.skipped_links("not_a_sitemap"))
             if not response.meta.get("optional"):
                 logger.warning("Not an XML sitemap: %s", response.url)
             return
-        self.crawler.stats.inc_value("news/sitemaps")
+        self.crawler.stats.inc_value(stats_keys.SITEMAPS)
         pages, children = sitemap_entries(xml, response.url)
         for child in children:
             if netloc(child.url) in self.site.hosts:
@@ -370,15 +371,17 @@ class NewsSpider(scrapy.Spider):
             return None
         redirected = request.meta.get("redirect_urls")
         if failure.check(OffsiteRequest) and failure.value.reason == "scheme" and not redirected:
-            self.crawler.stats.inc_value("news/skipped/scheme")  # file:, ftp:, mailto:...
+            self.crawler.stats.inc_value(
+                stats_keys.skipped_links("scheme")
+            )  # file:, ftp:, mailto:...
             logger.debug("Skipped %s: not an http(s) URL", request.url[:200])
             return None
         if _left_out(failure):
-            self.crawler.stats.inc_value("news/skipped/ignored")
+            self.crawler.stats.inc_value(stats_keys.skipped_links("ignored"))
             logger.debug("Skipped %s: %s", request.url, failure.getErrorMessage())
             return None
         kind, status = _error_kind(failure)
-        self.crawler.stats.inc_value(f"news/errors/{kind}")
+        self.crawler.stats.inc_value(stats_keys.page_errors(kind))
         if status in (404, 410):  # a URL shape that leads nowhere is learned as such
             self.shapes.observe(request.url, OTHER)
         max_size = request.meta.get("download_maxsize", self.max_download_size)
@@ -406,7 +409,7 @@ class NewsSpider(scrapy.Spider):
         url = self._canonical(response, tree) or fetched
         key = url_key(url)
         if key in self.archived_keys:
-            self.crawler.stats.inc_value("news/duplicates")
+            self.crawler.stats.inc_value(stats_keys.DUPLICATES)
             yield self._visit(response, "duplicate")
             return
         self.archived_keys.add(key)
@@ -445,7 +448,7 @@ class NewsSpider(scrapy.Spider):
         """A response that is no HTML page is not parsed; one to an article link (a PDF,
         an image, JSON where an article was expected) is a `CrawlError` of kind
         "not_html", and remembered as no article."""
-        self.crawler.stats.inc_value("news/skipped/not_html")
+        self.crawler.stats.inc_value(stats_keys.skipped_links("not_html"))
         if response.meta.get("role") != "article":
             logger.debug("Not an HTML page: %s", response.url)
             return
@@ -457,7 +460,7 @@ class NewsSpider(scrapy.Spider):
         self, response: Response, kind: str, message: str, found_via: str
     ) -> CrawlError:
         """A fetched page that could not be read: counted, logged, and a `CrawlError`."""
-        self.crawler.stats.inc_value(f"news/errors/{kind}")
+        self.crawler.stats.inc_value(stats_keys.page_errors(kind))
         logger.warning("Could not read %s: %s", response.url, message)
         return CrawlError(
             url=response.url,
@@ -468,7 +471,7 @@ class NewsSpider(scrapy.Spider):
         )
 
     def _wall(self, response: TextResponse, reason: str, found_via: str) -> CrawlError:
-        self.crawler.stats.inc_value("news/walls")
+        self.crawler.stats.inc_value(stats_keys.WALLS)
         logger.warning("%s instead of the page at %s", reason.capitalize(), response.url)
         return CrawlError(
             url=response.url,
@@ -496,7 +499,7 @@ class NewsSpider(scrapy.Spider):
             if url_key(url) in self.start_keys:
                 continue
             if self.shapes.is_dead_shape(url):
-                self.crawler.stats.inc_value("news/skipped/dead_shape")
+                self.crawler.stats.inc_value(stats_keys.skipped_links("dead_shape"))
                 continue
             headline = url in main_links and len(" ".join(link.text.split())) >= _HEADLINE_CHARS
             if headline:
@@ -532,7 +535,7 @@ class NewsSpider(scrapy.Spider):
         if len(seen) < self.max_query_variants:
             seen.add(query)
             return False
-        self.crawler.stats.inc_value("news/skipped/query_variants")
+        self.crawler.stats.inc_value(stats_keys.skipped_links("query_variants"))
         if path not in self.capped_paths:
             self.capped_paths.add(path)
             logger.info(
