@@ -39,8 +39,8 @@ from twisted.internet.task import LoopingCall
 from crawler import stats_keys
 from pipelines.archive import Archive, ArchiveError, RunCounts
 from pipelines.archive_lock import ArchiveLocked, archive_lock
+from pipelines.archive_run import FORCED_STOP
 from pipelines.memory import release_free_memory
-from pipelines.store_stage import FORCED_STOP
 
 __all__ = [
     "LOCK_REFUSED",

@@ -41,7 +41,7 @@ from scrapy.http import Response
 from crawler import stats_keys
 from crawler.revisit import RevisitPolicy, is_due, parse_time
 from crawler.urls import url_key
-from pipelines.archive import Archive
+from pipelines.archive_run import ArchiveRun
 
 __all__ = ["SKIPPED_KINDS", "IncrementalMiddleware"]
 
@@ -82,19 +82,15 @@ class IncrementalMiddleware:
         if site is None:
             return
         self.policy = self.default_policy.with_overrides(site.revisit)
-        archive = Archive.open(self.crawler.settings.get("ARCHIVE_DB"), for_reading=True)
-        try:
-            self.known = archive.known_articles(site.name)
-            self.known_pages = archive.known_pages(site.name)
-            shapes = getattr(spider, "shapes", None)
-            if shapes is not None:
-                shapes.load(archive.url_shapes(site.name))
-            run_id = self.crawler.stats.get_value(stats_keys.RUN_ID)
-            complete_since = (
-                archive.previous_complete_run(site.name, run_id) if run_id is not None else None
-            )
-        finally:
-            archive.close()
+        run = ArchiveRun.of(self.crawler).open()
+        archive = run.archive
+        self.known = archive.known_articles(site.name)
+        self.known_pages = archive.known_pages(site.name)
+        shapes = getattr(spider, "shapes", None)
+        if shapes is not None:
+            shapes.load(archive.url_shapes(site.name))
+        assert run.run_id is not None
+        complete_since = archive.previous_complete_run(site.name, run.run_id)
         self.early_stop = complete_since is not None and not self.backfill
         self.since = parse_time(complete_since) if self.early_stop else None
         logger.info(

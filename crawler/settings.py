@@ -165,6 +165,8 @@ REMOTE_CONTROL_ENABLED = False
 # (see crawler/extensions.py); freed memory goes back to the system during the crawl.
 EXTENSIONS = {
     "crawler.extensions.ArchiveLockExtension": 0,
+    # The crawl's archive, opened once for the stages and middlewares, and its run's row.
+    "pipelines.archive_run.ArchiveRun": 0,
     "crawler.extensions.StopDeadlineExtension": 0,
     "crawler.extensions.MemoryTrimExtension": 0,
 }

@@ -25,7 +25,7 @@ from twisted.internet import defer
 
 from crawler import stats_keys
 from crawler.items import Article, ArticlePage, CrawlError
-from pipelines.archive import Archive
+from pipelines.archive_run import ArchiveRun
 from pipelines.site_blocks import BlockLearner, LearningSettings
 
 logger = logging.getLogger(__name__)
@@ -38,7 +38,6 @@ class ExtractPipeline:
         self.crawler = crawler
         self.selectors: tuple[str, ...] = ()
         self.learning = LearningSettings.from_settings(crawler.settings)
-        self.archive: Archive | None = None
         self.learner: BlockLearner | None = None
         self.pool: Any = None  # an ExtractionPool, made when the spider opens
         self._shutdown_trigger: Any = None
@@ -64,12 +63,12 @@ class ExtractPipeline:
         self._shutdown_trigger = reactor.addSystemEventTrigger(
             "before", "shutdown", self._stop_pool
         )
-        if self.learning.enabled:
-            self.archive = Archive.open(self.crawler.settings.get("ARCHIVE_DB"), for_reading=True)
-            self.learner = BlockLearner(self.archive, self.learning, write=False)
+        if self.learning.enabled:  # the site's block statistics, read from the archive
+            archive = ArchiveRun.of(self.crawler).open().archive
+            self.learner = BlockLearner(archive, self.learning, write=False)
 
     def close_spider(self) -> None:
-        """Stop the workers (every page in hand is done by now) and close the archive."""
+        """Stop the workers (every page in hand is done by now)."""
         from twisted.internet import reactor
 
         if self._shutdown_trigger is not None:
@@ -78,9 +77,6 @@ class ExtractPipeline:
         if self.pool is not None:
             self.pool.close()
             self.pool = None
-        if self.archive is not None:
-            self.archive.close()
-            self.archive = None
 
     def _stop_pool(self) -> None:
         """The reactor stops before the crawl closed: stop the workers at once."""

@@ -99,20 +99,15 @@ def test_ci_runs_the_gates_after_the_tests() -> None:
     ci = (REPO / ".ci" / "run").read_text("utf-8")
     commands = [line for line in ci.splitlines() if line and not line.startswith("#")]
     assert commands[-2:] == ["make test", "make bench-gate"]
-    dry = subprocess.run(
-        ["make", "-n", "bench-gate", "DEVSET=/nonexistent"],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
+    dry = _make("-n", "bench-gate", "DEVSET=/nonexistent")
     assert "bench/extraction.py" in dry and "--floors bench/floors.json" in dry
     assert "bench/discovery.py" in dry
-    skipped = subprocess.run(
-        ["make", "-s", "bench-gate", "DEVSET=/nonexistent"],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
+    skipped = _make("-s", "bench-gate", "DEVSET=/nonexistent")
     assert "no dev set at /nonexistent" in skipped and "gates not run" in skipped
+
+
+def _make(*args: str) -> str:
+    """The output of `make ARGS...` in the project folder (which must succeed)."""
+    return subprocess.run(
+        ["make", *args], cwd=REPO, capture_output=True, text=True, check=True
+    ).stdout
