@@ -133,8 +133,7 @@ class StorePipeline:
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
         self.run: ArchiveRun | None = None
-        self.archive: Archive | None = None
-        self.writer: ArchiveWriter | None = None
+        self.archive: Archive | None = None  # the run's, for the whole crawl
         self.run_id: int | None = None
         settings = crawler.settings
         self.batch_size = max(settings.getint("STORE_BATCH_SIZE"), 1)
@@ -152,7 +151,6 @@ class StorePipeline:
         from pipelines.archive_run import ArchiveRun
 
         self.run = ArchiveRun.of(self.crawler).open()
-        self.writer = self.run.writer
         self.archive = self.run.archive
         self.run_id = self.run.run_id
         self._flusher = LoopingCall(self.flush)
@@ -186,10 +184,11 @@ class StorePipeline:
 
     def _write(self, url: str, write: Callable[[], str | None]) -> None:
         """Run `write` in the open batch; commit the batch when it is full."""
-        assert self.writer is not None
-        self.writer.write(self, url, write)
-        if len(self.writer.pending) >= self.batch_size:
-            self.writer.flush()
+        assert self.run is not None and self.run.writer is not None
+        writer = self.run.writer
+        writer.write(self, url, write)
+        if len(writer.pending) >= self.batch_size:
+            writer.flush()
 
     def _store(self, item: Article) -> str:
         assert self.archive is not None and self.run_id is not None
@@ -223,8 +222,8 @@ class StorePipeline:
 
     def flush(self) -> None:
         """Commit the open batch (of every stage writing this archive)."""
-        if self.writer is not None and self.run is not None and self.run.writer is not None:
-            self.writer.flush()
+        if self.run is not None and self.run.writer is not None:  # not once the run closed
+            self.run.writer.flush()
 
     def lost(self, items: list[tuple[str, str | None]], error: sqlite3.Error) -> None:
         """Items that could not be written: reported to the run (a `storage` error row
