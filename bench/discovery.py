@@ -235,12 +235,15 @@ class Result:
             "offsite_requests": self.offsite,
         }
         if len(self.total_by_kind) > 1:  # a site of every page type: the detector's figures
-            rows = sum(self.archived_by_kind.values()) + self.unmatched_rows
-            figures["article_precision"] = self.archived_by_kind["article"] / rows if rows else 0.0
-            figures["article_recall"] = self.archived_by_kind["article"] / max(
-                self.total_by_kind["article"], 1
-            )
+            figures["article_precision"], figures["article_recall"] = self.detection()
         return figures
+
+    def detection(self) -> tuple[float, float]:
+        """Article precision and recall of "archived" over all the site's pages."""
+        rows = sum(self.archived_by_kind.values()) + self.unmatched_rows
+        precision = self.archived_by_kind["article"] / rows if rows else 0.0
+        recall = self.archived_by_kind["article"] / max(self.total_by_kind["article"], 1)
+        return precision, recall
 
     def failures(self) -> list[str]:
         """The acceptance targets this site misses. A site of pages of every type (from
@@ -249,9 +252,7 @@ class Result:
         non-article rows and requests are those same figures, or informational."""
         misses = []
         if len(self.total_by_kind) > 1:
-            rows = sum(self.archived_by_kind.values()) + self.unmatched_rows
-            precision = self.archived_by_kind["article"] / rows if rows else 0.0
-            recall = self.archived_by_kind["article"] / max(self.total_by_kind["article"], 1)
+            precision, recall = self.detection()
             if precision < TARGETS["precision"]:
                 misses.append(f"article precision {precision:.3f} < {TARGETS['precision']}")
             if recall < TARGETS["recall"]:

@@ -28,7 +28,30 @@ def out_of_bounds(benchmark: str, figures: Figures, floors_path: Path = FLOORS_F
     """The figures of `benchmark` (set -> figure -> value) that are below their floor or
     above their ceiling in `floors_path`, one line each; a set or figure the file names but
     the run did not measure is one too (a gate that checks nothing passes nothing)."""
-    bounds = json.loads(floors_path.read_text("utf-8")).get(benchmark, {})
+    return _problems(_bounds(benchmark, floors_path), figures)
+
+
+def gate(benchmark: str, figures: Figures, floors_path: Path) -> int:
+    """Print the gate's verdict on `figures`; the exit status: 0 when every figure is in
+    bounds, 1 otherwise."""
+    bounds = _bounds(benchmark, floors_path)
+    problems = _problems(bounds, figures)
+    if problems:
+        print(f"\nRegression gate ({floors_path.name}): FAILED")
+        for problem in problems:
+            print(f"  {problem}")
+        return 1
+    checked = sum(len(limits.get(d, {})) for limits in bounds.values() for d in ("min", "max"))
+    print(f"\nRegression gate ({floors_path.name}): ok, {checked} figures in bounds")
+    return 0
+
+
+def _bounds(benchmark: str, floors_path: Path) -> dict[str, dict[str, dict[str, float]]]:
+    """The bounds of `benchmark` in the floors file: set -> "min"/"max" -> figure -> limit."""
+    return json.loads(floors_path.read_text("utf-8")).get(benchmark, {})
+
+
+def _problems(bounds: dict[str, dict[str, dict[str, float]]], figures: Figures) -> list[str]:
     problems = []
     for set_name, limits in bounds.items():
         measured = figures.get(set_name)
@@ -44,23 +67,6 @@ def out_of_bounds(benchmark: str, figures: Figures, floors_path: Path = FLOORS_F
                     word = "below its floor" if direction == "min" else "above its ceiling"
                     problems.append(f"{set_name}: {name} {value:.4f} is {word} {limit}")
     return problems
-
-
-def gate(benchmark: str, figures: Figures, floors_path: Path) -> int:
-    """Print the gate's verdict on `figures`; the exit status: 0 when every figure is in
-    bounds, 1 otherwise."""
-    problems = out_of_bounds(benchmark, figures, floors_path)
-    if problems:
-        print(f"\nRegression gate ({floors_path.name}): FAILED")
-        for problem in problems:
-            print(f"  {problem}")
-        return 1
-    checked = sum(
-        len(limits.get("min", {})) + len(limits.get("max", {}))
-        for limits in json.loads(floors_path.read_text("utf-8")).get(benchmark, {}).values()
-    )
-    print(f"\nRegression gate ({floors_path.name}): ok, {checked} figures in bounds")
-    return 0
 
 
 def _at_least(value: float, limit: float) -> bool:

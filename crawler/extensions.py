@@ -148,8 +148,8 @@ class MemoryTrimExtension:
         return extension
 
     def engine_started(self) -> None:
-        """Start releasing, unless switched off or the C library cannot."""
-        if self.seconds > 0 and release_free_memory():
+        """Start releasing, unless the C library cannot."""
+        if release_free_memory():
             self._trim = LoopingCall(release_free_memory)
             self._trim.start(self.seconds, now=False)
 

@@ -125,7 +125,6 @@ class ArchiveRun:
         close `reason`); then release the archive."""
         if self.writer is None or self.run_id is None:
             return
-        self._forget_shutdown_trigger()
         self.writer.flush()
         counts = self.counts()
         status, error = run_status(self._facts(reason, counts))
