@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test test-fast bench-gate browser lint format clean
+.PHONY: demo test test-fast bench-gate browser redis lint format clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -21,8 +21,9 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 demo: $(VENV)/.installed
 	$(BIN)/newsarchive demo
 
-## test: lint and run the whole test suite (installs Debian's Chromium when it is missing)
-test: $(VENV)/.installed-test lint browser
+## test: lint and run the whole test suite (installs Debian's Chromium and redis-server when
+## they are missing)
+test: $(VENV)/.installed-test lint browser redis
 	$(BIN)/pytest
 
 ## test-fast: the unit tests alone (no crawls, servers or browser)
@@ -42,6 +43,9 @@ bench-gate: $(VENV)/.installed-test
 
 browser:
 	@scripts/ensure-chromium
+
+redis:
+	@scripts/ensure-redis
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .

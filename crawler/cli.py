@@ -22,10 +22,11 @@ import click
 from rich.console import Console
 
 from crawler import settings as defaults
+from crawler import stats_keys
 from crawler.explore import LOOPBACK, PUBLIC, free_port, serve_archive
 from crawler.overrides import BadSetting, parse_overrides, unknown_settings
 from crawler.progress import LiveProgress, summary_lines, summary_table
-from crawler.runner import RunReport, crawl_settings, run_crawls
+from crawler.runner import RunReport, crawl_settings, run_crawls, run_worker
 from crawler.schedule import crontab_line, parse_interval, systemd_units
 from crawler.sites import SiteConfig, SitesFileError, load_sites, select_site, site_from_urls
 from crawler.urls import InvalidURL
@@ -60,6 +61,17 @@ def db_option(help_text: str, must_exist: bool = False) -> Callable[[F], F]:
         show_default=True,
         help=help_text,
     )
+
+
+def redis_option(command: F) -> F:
+    """The `--redis URL` option of `ingest` and `status`."""
+    return click.option(
+        "--redis",
+        "redis_url",
+        required=True,
+        metavar="redis://HOST:PORT/DB",
+        help="The Redis server of the distributed crawl.",
+    )(command)
 
 
 @click.group()
@@ -98,6 +110,17 @@ def cli() -> None:
     is_flag=True,
     help="Page through every listing page, not only up to the first one already archived.",
 )
+@click.option(
+    "--redis",
+    "redis_url",
+    metavar="redis://HOST:PORT/DB",
+    help="Crawl as a worker of a distributed crawl: requests shared through Redis, items "
+    "sent to the writer (`newsarchive ingest`) instead of the archive. With URLs or --sites, "
+    "starts a crawl of them too; with neither, works on the sites seeded into Redis.",
+)
+@click.option(
+    "--seed", is_flag=True, help="With --redis: start a crawl of URLS / --sites, crawl nothing."
+)
 @click.option("-q", "--quiet", is_flag=True, help="Print only the summary and errors (for cron).")
 @click.option("-v", "--verbose", is_flag=True, help="Show Scrapy's log.")
 def crawl(
@@ -109,6 +132,8 @@ def crawl(
     overrides: tuple[str, ...],
     no_throttle: bool,
     backfill: bool,
+    redis_url: str | None,
+    seed: bool,
     quiet: bool,
     verbose: bool,
 ) -> None:
@@ -122,8 +147,17 @@ def crawl(
         newsarchive crawl https://www.example.com/news/ --db news.db
         newsarchive crawl --sites sites.toml --site example-news --quiet
         newsarchive crawl http://127.0.0.1:8000/ -s AUTOTHROTTLE_ENABLED=False
+        newsarchive crawl --redis redis://10.0.0.5:6379/0 --sites sites.toml --seed
+        newsarchive crawl --redis redis://10.0.0.5:6379/0
     """
-    sites = _sites_to_crawl(urls, sites_file, site_names)
+    if seed and not redis_url:
+        raise BadInput("--seed needs --redis URL")
+    if seed and not (urls or sites_file):
+        raise BadInput("--seed needs URLS or --sites FILE: the sites to start a crawl of")
+    if redis_url:
+        sites = _sites_to_crawl(urls, sites_file, site_names) if urls or sites_file else []
+    else:
+        sites = _sites_to_crawl(urls, sites_file, site_names)
     parsed = _parse_overrides(overrides)
     db = _archive_path(db, parsed.pop("ARCHIVE_DB", None))
     settings = {**(LOCAL_SERVER_SETTINGS if no_throttle else {}), **parsed}
@@ -132,8 +166,154 @@ def crawl(
     if max_articles is not None:
         settings["NEWS_MAX_ARTICLES"] = str(max_articles)
     show_progress = not quiet and not verbose and sys.stderr.isatty()
+    if redis_url:
+        _crawl_as_worker(redis_url, sites, seed, settings, verbose)
+        return
     reports = _crawl(sites, db, settings, verbose, show_progress)
     _exit_for(reports)
+
+
+def _redis(url: str) -> Any:
+    """The Redis server of a distributed crawl (exit 2 when it cannot be reached)."""
+    import redis
+
+    from crawler.distributed.worker import redis_client
+
+    try:
+        return redis_client(url)
+    except (redis.RedisError, ValueError) as error:
+        raise BadInput(f"cannot reach Redis at {url}: {error}") from error
+
+
+def _crawl_as_worker(
+    redis_url: str,
+    sites: list[SiteConfig],
+    seed_only: bool,
+    overrides: dict[str, str],
+    verbose: bool,
+) -> None:
+    """Seed `sites` (if any) into the distributed crawl, then work on it unless
+    `seed_only`: crawl every seeded site until it has been idle `REDIS_IDLE_SECONDS`."""
+    from crawler.distributed.control import seed_sites, wait_for_sites
+    from crawler.distributed.worker import worker_settings
+
+    server = _redis(redis_url)
+    if sites:
+        seed_sites(server, sites)
+        click.echo(f"Seeded {', '.join(site.name for site in sites)} into {redis_url}.")
+    if seed_only:
+        return
+    settings = worker_settings(
+        crawl_settings(
+            Path(defaults.ARCHIVE_DB), {"LOG_LEVEL": "INFO" if verbose else "WARNING", **overrides}
+        ),
+        redis_url,
+    )
+    idle = settings.getfloat("REDIS_IDLE_SECONDS")
+    crawled = sites or wait_for_sites(server, idle)
+    if not crawled:
+        click.echo(f"No site was seeded into {redis_url} within {idle:g} s: nothing to do.")
+        return
+    worker = settings.get("NEWS_WORKER_NAME")
+    click.echo(f"Worker {worker}: crawling {', '.join(site.name for site in crawled)}.")
+    started = time.monotonic()
+    stats = run_worker(crawled, settings, quiet_fetch_errors=not verbose)
+    seconds = time.monotonic() - started
+    for site, site_stats in zip(crawled, stats, strict=True):
+        click.echo(
+            f"{site.name}: {site_stats.get(stats_keys.RESPONSES, 0)} pages fetched, "
+            f"{site_stats.get(stats_keys.EXTRACT_OK, 0)} articles sent to the writer "
+            f"({site_stats.get('finish_reason', 'not finished')})."
+        )
+    click.echo(f"Worker {worker} done in {seconds:.1f} s.")
+
+
+@cli.command()
+@redis_option
+@db_option("The archive to write; created on first use.")
+@click.option(
+    "--until-done",
+    is_flag=True,
+    help="Exit once the crawl is done (no worker alive, nothing queued, all stored) "
+    "instead of running until Ctrl-C / SIGTERM.",
+)
+@click.option("-q", "--quiet", is_flag=True, help="Print only the summary and errors.")
+def ingest(redis_url: str, db: Path, until_done: bool, quiet: bool) -> None:
+    """Write what the workers of a distributed crawl send into the archive.
+
+    The one writer of the archive (it holds its lock): it stores the workers' articles,
+    errors and runs in batches, acknowledging them in Redis only once committed, and
+    publishes what the archive knows of each site for the workers' incremental runs.
+
+    \b
+    Example:
+        newsarchive ingest --redis redis://10.0.0.5:6379/0 --db archive.db
+    """
+    import logging
+    import signal
+
+    from pipelines.ingest import Ingester
+
+    server = _redis(redis_url)
+    if not quiet:
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    stopping: list[int] = []
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda number, _frame: stopping.append(number))
+    with _locked(db):
+        try:
+            archive = Archive.open(db)
+        except ArchiveError as error:
+            raise BadInput(str(error)) from error
+        try:
+            ingester = Ingester(
+                server,
+                archive,
+                batch_size=defaults.STORE_BATCH_SIZE,
+                batch_seconds=defaults.STORE_BATCH_SECONDS,
+                snapshot_seconds=defaults.REDIS_SNAPSHOT_SECONDS,
+            )
+            click.echo(f"Writing the crawl at {redis_url} into {db} (Ctrl-C to stop).")
+            report = ingester.run(lambda: bool(stopping), until_done=until_done)
+        finally:
+            archive.close()
+    click.echo(
+        f"Stored {report.items} items ({report.skipped} delivered again and skipped); "
+        f"runs: {report.runs_started} started, {report.runs_finished} finished, "
+        f"{report.runs_lost} lost with their worker."
+    )
+
+
+@cli.command()
+@redis_option
+def status(redis_url: str) -> None:
+    """Show a distributed crawl: each site's queue, the live workers, the writer's backlog.
+
+    \b
+    Example:
+        newsarchive status --redis redis://10.0.0.5:6379/0
+    """
+    from crawler.distributed.control import crawl_status
+
+    state = crawl_status(_redis(redis_url))
+    if not state.sites:
+        click.echo("No site seeded.")
+    for site in state.sites:
+        seed = "; start requests waiting for a worker" if site["seed_waiting"] else ""
+        click.echo(
+            f"Site {site['name']}: {site['queued']} requests queued, {site['in_hand']} in "
+            f"workers' hands, {site['seen']} seen{seed}"
+        )
+    click.echo(f"Workers alive: {len(state.workers)}")
+    for worker in state.workers:
+        click.echo(
+            f"  {worker['worker']}: {worker['site']}, {worker['responses']} pages, "
+            f"last heartbeat {worker['beat']}"
+        )
+    click.echo(
+        f"Items waiting for the writer: {state.waiting_for_writer} "
+        f"({state.delivered_not_stored} delivered, not yet committed)"
+    )
 
 
 @cli.command()

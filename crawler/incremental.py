@@ -89,7 +89,6 @@ class IncrementalMiddleware:
         shapes = getattr(spider, "shapes", None)
         if shapes is not None:
             shapes.load(archive.url_shapes(site.name))
-        assert run.run_id is not None
         complete_since = archive.previous_complete_run(site.name, run.run_id)
         self.early_stop = complete_since is not None and not self.backfill
         self.since = parse_time(complete_since) if self.early_stop else None

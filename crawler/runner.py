@@ -78,6 +78,31 @@ def run_crawls(
     and in `crawl_errors`. `on_progress`, if given, is called a few times a second with
     each site's name and current Scrapy stats.
     """
+    crawlers = _run(sites, settings, max_articles, quiet_fetch_errors, on_progress)
+    run_ids = [crawler.stats.get_value(stats_keys.RUN_ID) for crawler in crawlers]
+    # A reactor stopped at once (a second Ctrl-C or SIGTERM) leaves runs whose end was
+    # never recorded: they are interrupted, not running.
+    mark_interrupted(Path(settings.get("ARCHIVE_DB")), [rid for rid in run_ids if rid is not None])
+    return run_ids
+
+
+def run_worker(
+    sites: list[SiteConfig], settings: Settings, quiet_fetch_errors: bool = False
+) -> list[dict[str, Any]]:
+    """Crawl every site as a worker of a distributed crawl (`settings` from
+    `crawler.distributed.worker.worker_settings`); return each site's final stats."""
+    crawlers = _run(sites, settings, None, quiet_fetch_errors, None)
+    return [crawler.stats.get_stats() if crawler.stats else {} for crawler in crawlers]
+
+
+def _run(
+    sites: list[SiteConfig],
+    settings: Settings,
+    max_articles: int | None,
+    quiet_fetch_errors: bool,
+    on_progress: Callable[[list[tuple[str, dict[str, Any]]]], None] | None,
+) -> list[Any]:
+    """Run one crawler per site in this process until all are done; return them."""
     process = CrawlerProcess(settings)  # configures logging, resetting these loggers' levels
     if quiet_fetch_errors:
         for name in _FETCH_ERROR_LOGGERS:
@@ -101,8 +126,4 @@ def run_crawls(
 
         LoopingCall(report).start(0.25)
     process.start()
-    run_ids = [crawler.stats.get_value(stats_keys.RUN_ID) for crawler in crawlers]
-    # A reactor stopped at once (a second Ctrl-C or SIGTERM) leaves runs whose end was
-    # never recorded: they are interrupted, not running.
-    mark_interrupted(Path(settings.get("ARCHIVE_DB")), [rid for rid in run_ids if rid is not None])
-    return run_ids
+    return crawlers

@@ -73,6 +73,8 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.scope.StopGuardMiddleware": 990,  # last: no new download once stopping
 }
 
+# Extraction, then storage (a worker of a distributed crawl ships to the writer instead of
+# storing: pipelines/ship_stage.py).
 ITEM_PIPELINES = {
     "pipelines.extract_stage.ExtractPipeline": 300,
     "pipelines.store_stage.StorePipeline": 800,
@@ -108,6 +110,25 @@ EXTRACT_TEST_FAULTS = False
 # at most one batch, and the next run fetches exactly those pages again.
 STORE_BATCH_SIZE = 200
 STORE_BATCH_SECONDS = 1.0
+
+# A distributed crawl (`newsarchive crawl --redis`, see crawler/distributed/ and the README):
+# the Redis server of the crawl (None: a local crawl; the CLI's `--redis URL` sets it, and
+# with it scrapy-redis's scheduler), and this worker's name in `crawl_runs.worker`
+# (host:pid, set by the CLI).
+REDIS_URL = None
+NEWS_WORKER_NAME = None
+# A worker closes a site's crawl once no worker has had work for it (requests queued or
+# in hand) for this many seconds; a worker started with no site waits this long for one.
+REDIS_IDLE_SECONDS = 30.0
+# A worker's heartbeat expires this many seconds after its last beat: then its requests in
+# hand go back to the queue for the other workers, and the writer records its run as
+# interrupted.
+REDIS_WORKER_TIMEOUT = 30.0
+# Workers wait while more than this many items wait for the writer in the stream (0: never).
+REDIS_MAX_WAITING = 20_000
+# The writer (`newsarchive ingest`) publishes what the archive knows of each site written
+# to (for the workers' incremental runs) at most this often, in seconds.
+REDIS_SNAPSHOT_SECONDS = 5.0
 
 # Discovery (see crawler/spiders/news.py).
 NEWS_FOLLOW_ARTICLE_LINKS = False

@@ -62,6 +62,13 @@ ROBOTS_RESPONSES = "robotstxt/response_count"
 DEPTH_IGNORED = "depth/request_ignored_count"  # links beyond DEPTH_LIMIT
 
 
+# A worker of a distributed crawl (crawler/distributed/, pipelines/ship_stage.py).
+ITEMS_SHIPPED = "redis/items_shipped"  # items added to the writer's stream
+WAITS_FOR_WRITER = "redis/waits_for_writer"  # times shipping waited for the writer
+SCHEDULER_ENQUEUED = "scheduler/enqueued/redis"  # requests pushed to the shared queue
+SCHEDULER_DEQUEUED = "scheduler/dequeued/redis"  # requests taken from it
+
+
 def pages(kind: str) -> str:
     """Pages the spider classified as `kind` (a `PageKind`: article, listing...)."""
     return f"news/pages/{kind}"

@@ -16,6 +16,8 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import os
+import socket
 import sqlite3
 import time
 from collections.abc import Iterator
@@ -36,7 +38,7 @@ if TYPE_CHECKING:  # the archive never runs extraction (nor loads trafilatura)
     from crawler.items import ArticlePage
     from pipelines.extraction import ExtractedArticle
 
-__all__ = ["Archive", "ArchiveError", "Outcome", "RunCounts", "now_iso"]
+__all__ = ["Archive", "ArchiveError", "Outcome", "RunCounts", "now_iso", "this_worker"]
 
 Outcome = Literal["new", "updated", "unchanged"]
 RUN_STATUSES = ("running", "ok", "warning", "failed", "interrupted")
@@ -375,6 +377,25 @@ def m006_page_dictionaries(db: Database) -> None:
     )
 
 
+@migrations()
+def m007_workers(db: Database) -> None:
+    """Runs of several crawler processes (`newsarchive crawl --redis`) into one archive.
+
+    `crawl_runs` gains `worker`, the host and process id of the process that crawled
+    (every run has it, local or distributed), and `worker_run`, the name a distributed
+    worker gave its run (the writer finds the run's row by it); `ingest_progress` holds,
+    per Redis stream, the id of the last entry the writer committed, in the same
+    transaction as the entry's rows, so that an entry delivered again is not stored twice.
+    """
+    runs = db["crawl_runs"]
+    runs.add_column("worker", str)
+    runs.add_column("worker_run", str)
+    runs.create_index(["worker_run"], unique=True)
+    db["ingest_progress"].create(
+        {"stream": str, "last_id": str, "updated": str}, pk="stream", not_null={"last_id"}
+    )
+
+
 # The statements that store an article, written once rather than built for every row.
 _ARTICLE_BY_URL = "SELECT * FROM articles WHERE url = ? LIMIT 1"
 _ARTICLE_BY_URL_KEY = "SELECT * FROM articles WHERE url_key = ? LIMIT 1"
@@ -416,6 +437,12 @@ def _update_article_sql(columns: tuple[str, ...]) -> str:
     )
 
 
+# The counters of `crawl_runs` that the writer of a distributed crawl adds to.
+_RUN_COUNTERS = frozenset(
+    {"articles_new", "articles_updated", "articles_unchanged", "articles_not_modified", "errors"}
+)
+
+
 class ArchiveError(Exception):
     """The archive cannot be opened or written."""
 
@@ -452,6 +479,11 @@ class RunCounts:
         row = asdict(self)
         row["errors_by_kind"] = json.dumps(self.errors_by_kind, sort_keys=True)
         return row
+
+
+def this_worker() -> str:
+    """This process, as `crawl_runs.worker` names it: host name and process id."""
+    return f"{socket.gethostname()}:{os.getpid()}"
 
 
 def now_iso(timespec: str = "seconds") -> str:
@@ -547,20 +579,72 @@ class Archive:
 
     # Crawl runs -----------------------------------------------------------------------
 
-    def start_run(self, site: str, start_urls: list[str], mode: str = "incremental") -> int:
-        """Record the start of a crawl run (`mode` "incremental" or "backfill"); return
-        its id."""
+    def start_run(
+        self,
+        site: str,
+        start_urls: list[str],
+        mode: str = "incremental",
+        worker: str | None = None,
+        worker_run: str | None = None,
+        started: str | None = None,
+    ) -> int:
+        """Record the start of a crawl run (`mode` "incremental" or "backfill") by the
+        process `worker` (host:pid; this one if not given), named `worker_run` by a
+        distributed worker, at `started` (now if not given); return its id."""
         with self.atomic():
             table = self.db["crawl_runs"].insert(
                 {
                     "site": site,
                     "start_urls": json.dumps(start_urls),
-                    "started": now_iso("milliseconds"),
+                    "started": started or now_iso("milliseconds"),
                     "status": "running",
                     "mode": mode,
+                    "worker": worker or this_worker(),
+                    "worker_run": worker_run,
                 }
             )
         return int(table.last_pk)
+
+    def run_of_worker(self, worker_run: str) -> int | None:
+        """The id of the run a distributed worker named `worker_run`, if it is recorded."""
+        row = self.db.execute(
+            "SELECT id FROM crawl_runs WHERE worker_run = ?", [worker_run]
+        ).fetchone()
+        return row[0] if row else None
+
+    def open_worker_runs(self) -> list[tuple[int, str, str]]:
+        """Id, worker and run name of each distributed run still `running`."""
+        return self.db.execute(
+            "SELECT id, worker, worker_run FROM crawl_runs"
+            " WHERE status = 'running' AND worker_run IS NOT NULL ORDER BY id"
+        ).fetchall()
+
+    def add_run_counts(self, run_id: int, counts: dict[str, int]) -> None:
+        """Add to the `crawl_runs` counters named in `counts` (e.g. `articles_new`)."""
+        names = [name for name in counts if name in _RUN_COUNTERS]
+        if names:
+            self.db.execute(
+                "UPDATE crawl_runs SET "
+                + ", ".join(f"{name} = {name} + ?" for name in names)
+                + " WHERE id = ?",
+                [*(counts[name] for name in names), run_id],
+            )
+
+    def ingested_until(self, stream: str) -> str | None:
+        """The id of the last entry of the Redis `stream` committed to the archive."""
+        row = self.db.execute(
+            "SELECT last_id FROM ingest_progress WHERE stream = ?", [stream]
+        ).fetchone()
+        return row[0] if row else None
+
+    def set_ingested_until(self, stream: str, last_id: str) -> None:
+        """Record `last_id` as the last entry of `stream` committed (in the open batch)."""
+        self.db.execute(
+            "INSERT INTO ingest_progress (stream, last_id, updated) VALUES (?, ?, ?)"
+            " ON CONFLICT (stream) DO UPDATE SET last_id = excluded.last_id,"
+            " updated = excluded.updated",
+            [stream, last_id, now_iso()],
+        )
 
     def finish_run(
         self,

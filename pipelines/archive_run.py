@@ -170,7 +170,6 @@ class ArchiveRun:
 
     def counts(self) -> RunCounts:
         """The run's counts so far, from the crawl's stats and its error rows."""
-        assert self.run_id is not None
         stats = self.crawler.stats
         return RunCounts(
             pages_fetched=stats.get_value(stats_keys.RESPONSES, 0)
@@ -189,17 +188,29 @@ class ArchiveRun:
             requests=stats.get_value(stats_keys.REQUESTS, 0),
             known_pages_skipped=stats.get_value(stats_keys.KNOWN_PAGES_SKIPPED, 0),
             duplicates=stats.get_value(stats_keys.DUPLICATES, 0),
-            errors_by_kind=self.archive.errors_by_kind(self.run_id),
+            errors_by_kind=self._errors_by_kind(),
         )
+
+    def _errors_by_kind(self) -> dict[str, int]:
+        assert self.run_id is not None
+        return self.archive.errors_by_kind(self.run_id)
+
+    def pages_read(self) -> int:
+        """How many pages the spider read (of any kind)."""
+        stats = self.crawler.stats
+        return sum(stats.get_value(stats_keys.pages(kind), 0) for kind in PageKind)
+
+    def cut_short(self, reason: str) -> str | None:
+        """The warning of a crawl its budget ended (`crawler.budget`), if it did."""
+        return budget_warning(reason, self.crawler.stats, self.crawler.settings)
 
     def _facts(self, reason: str, counts: RunCounts) -> RunFacts:
         """What the run's status is worked out from (`pipelines.run_status`)."""
-        stats = self.crawler.stats
         return RunFacts(
             reason=reason,
             counts=counts,
-            pages_read=sum(stats.get_value(stats_keys.pages(kind), 0) for kind in PageKind),
-            cut_short=budget_warning(reason, stats, self.crawler.settings),
+            pages_read=self.pages_read(),
+            cut_short=self.cut_short(reason),
             first_error=self._first_error(),
             first_wall=self._first_error("wall"),
             unwritten=tuple(self.unwritten),

@@ -19,9 +19,9 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 from twisted.internet.task import LoopingCall
 
-from crawler import stats_keys
 from crawler.items import Article, CrawlError, NotModified, PageVisit
 from pipelines.archive import Archive
+from pipelines.item_writes import write_item
 
 if TYPE_CHECKING:
     from pipelines.archive_run import ArchiveRun
@@ -174,12 +174,12 @@ class StorePipeline:
         """Store an article (counting new / updated / unchanged) or record an error."""
         assert self.archive is not None and self.run_id is not None
         if isinstance(item, PageVisit | CrawlError):
-            self._write(item.url, lambda: self._record(item))
+            self._write(item.url, lambda: self._write_item(item))
             raise DropItem(f"{type(item).__name__} recorded: {item.url}", log_level="DEBUG")
         if isinstance(item, Article):
-            self._write(item.page.url, lambda: self._store(item))
+            self._write(item.page.url, lambda: self._write_item(item))
         elif isinstance(item, NotModified):
-            self._write(item.url, lambda: self._not_modified(item))
+            self._write(item.url, lambda: self._write_item(item))
         return item
 
     def _write(self, url: str, write: Callable[[], str | None]) -> None:
@@ -190,35 +190,9 @@ class StorePipeline:
         if len(writer.pending) >= self.batch_size:
             writer.flush()
 
-    def _store(self, item: Article) -> str:
-        assert self.archive is not None and self.run_id is not None
-        outcome = self.archive.store_article(item.page, item.extracted, self.run_id)
-        if item.blocks is not None:
-            self.archive.record_page_blocks(item.page.site, item.page.url, item.blocks)
-        return stats_keys.articles(outcome)
-
-    def _not_modified(self, item: NotModified) -> str | None:
-        assert self.archive is not None and self.run_id is not None
-        if self.archive.mark_not_modified(item.url, item.fetched_at, self.run_id):
-            return stats_keys.ARTICLES_NOT_MODIFIED
-        return None
-
-    def _record(self, item: PageVisit | CrawlError) -> str | None:
+    def _write_item(self, item: Any) -> str | None:
         assert self.archive is not None and self.run_id is not None and self.run is not None
-        if isinstance(item, PageVisit):
-            self.archive.record_fetch(
-                item.site, item.url, item.kind, item.status, self.run_id, item.template
-            )
-            return None
-        self.archive.record_error(
-            self.run_id, item.url, item.kind, item.message, item.status, item.found_via
-        )
-        remembered = _remembered_error_kind(item)
-        if remembered is not None:
-            self.archive.record_fetch(
-                self.run.site_name, item.url, remembered, item.status, self.run_id
-            )
-        return stats_keys.ERRORS
+        return write_item(self.archive, self.run_id, self.run.site_name, item)
 
     def flush(self) -> None:
         """Commit the open batch (of every stage writing this archive)."""
@@ -230,14 +204,3 @@ class StorePipeline:
         each)."""
         assert self.run is not None
         self.run.lost(items, error)
-
-
-def _remembered_error_kind(error: CrawlError) -> str | None:
-    """What a failed page is remembered as in `fetched_urls`, so later runs do not fetch
-    it again: a page with no article text is "rejected", one that is gone (404, 410) is
-    "gone"; other failures may be passing, and are not remembered."""
-    if error.kind == "extraction":
-        return "rejected"
-    if error.kind == "http" and error.status in (404, 410):
-        return "gone"
-    return None

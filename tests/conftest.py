@@ -4,6 +4,7 @@ archive built by crawling the demo site once per test session."""
 from __future__ import annotations
 
 import contextlib
+import importlib.util
 import sqlite3
 import subprocess
 import sys
@@ -12,6 +13,7 @@ import time
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 
@@ -44,6 +46,18 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         module_names = set(vars(item.module)) if getattr(item, "module", None) else set()
         if module_names & _SLOW_NAMES or set(getattr(item, "fixturenames", ())) & _SLOW_FIXTURES:
             item.add_marker(pytest.mark.slow)
+
+
+def bench_module(name: str) -> ModuleType:
+    """A module of `bench/` (a folder of scripts, not a package), imported from its file."""
+    spec = importlib.util.spec_from_file_location(
+        f"bench_{name}", REPO_ROOT / "bench" / f"{name}.py"
+    )
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up there
+    spec.loader.exec_module(module)
+    return module
 
 
 def run_cli(

@@ -2,6 +2,8 @@
 
 import hashlib
 import json
+import os
+import socket
 import sqlite3
 from contextlib import closing
 from dataclasses import replace
@@ -41,6 +43,7 @@ TABLES = {
     "fetched_urls",
     "url_shapes",
     "page_dictionaries",
+    "ingest_progress",
 }
 
 
@@ -135,6 +138,7 @@ def test_open_twice_applies_migrations_once(tmp_path):
             "m004_article_terms",
             "m005_site_knowledge",
             "m006_page_dictionaries",
+            "m007_workers",
         ]
         assert archive.count("articles") == 1
         assert archive.count("crawl_runs") == 1
@@ -460,6 +464,8 @@ def test_start_run_row(tmp_path):
         "requests": 0,
         "known_pages_skipped": 0,
         "duplicates": 0,
+        "worker": f"{socket.gethostname()}:{os.getpid()}",  # this process crawled
+        "worker_run": None,  # not a distributed worker's run
     }
 
 

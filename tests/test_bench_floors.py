@@ -2,30 +2,20 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import subprocess
 import sys
 from pathlib import Path
-from types import ModuleType
 
 import pytest
+
+from conftest import bench_module
 
 REPO = Path(__file__).resolve().parent.parent
 BENCH = REPO / "bench"
 
 
-def _bench_module(name: str) -> ModuleType:
-    """A module of `bench/` (a folder of scripts, not a package), imported from its file."""
-    spec = importlib.util.spec_from_file_location(f"bench_{name}", BENCH / f"{name}.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up there
-    spec.loader.exec_module(module)
-    return module
-
-
-floors = _bench_module("floors")
+floors = bench_module("floors")
 
 
 @pytest.fixture
@@ -78,8 +68,8 @@ def test_the_committed_floors_name_figures_the_benchmarks_report() -> None:
     committed = json.loads((BENCH / "floors.json").read_text("utf-8"))
     sys.path.insert(0, str(BENCH))  # the benchmarks import their siblings as scripts do
     try:
-        extraction = _bench_module("extraction")
-        discovery = _bench_module("discovery")
+        extraction = bench_module("extraction")
+        discovery = bench_module("discovery")
     finally:
         sys.path.remove(str(BENCH))
     extraction_figures = {key for _, key in extraction.ROWS} | {"lost_pages"}

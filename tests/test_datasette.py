@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import re
 import subprocess
 import sys
 import time
@@ -167,8 +168,8 @@ def test_authors_and_tags_facets_count_json_lists(datasette_url: str, explore_ar
 
 
 def test_internal_tables_hidden(datasette_url: str):
-    """FTS shadow tables, block statistics, page dictionaries and migrations are hidden; the
-    rest are not."""
+    """FTS shadow tables, block statistics, page dictionaries, the distributed writer's
+    progress and migrations are hidden; the rest are not."""
     tables = _json(datasette_url + f"/{DB}.json")["tables"]
     hidden = {table["name"] for table in tables if table["hidden"]}
     shown = {table["name"] for table in tables if not table["hidden"]}
@@ -182,6 +183,7 @@ def test_internal_tables_hidden(datasette_url: str):
         "block_stats",
         "block_stats_pages",
         "page_dictionaries",
+        "ingest_progress",
         "_sqlite_migrations",
     }
     assert shown == {
@@ -259,6 +261,12 @@ def test_crawl_history_query(datasette_url: str, explore_archive: Path):
         "SELECT listing_pages, articles_skipped, errors_by_kind,"
         " round(bytes_received / 1048576.0, 2) FROM crawl_runs ORDER BY id DESC",
     )
+    # Each run names the process that crawled it (host:pid), to tell workers apart.
+    workers = [r["worker"] for r in data]
+    assert [(w,) for w in workers] == rows(
+        explore_archive, "SELECT worker FROM crawl_runs ORDER BY id DESC"
+    )
+    assert all(re.fullmatch(r".+:\d+", worker) for worker in workers), workers
     assert data[2]["listing_pages"] > 0
     page = _get(datasette_url + f"/{DB}/crawl_history")
     assert "<h1" in page and "Crawl history" in page

@@ -16,9 +16,13 @@ SCRAPY_FREE = [
     "pipelines.archive_lock",
     "pipelines.extraction",
     "pipelines.extraction_pool",
+    "pipelines.ingest",  # the writer of a distributed crawl runs no Scrapy
+    "pipelines.item_codec",
+    "pipelines.item_writes",
     "pipelines.reextract",
     "pipelines.run_status",
     "pipelines.site_blocks",
+    "pipelines.site_knowledge",
 ]
 
 

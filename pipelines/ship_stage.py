@@ -1,0 +1,84 @@
+"""The ship stage of a distributed worker: items go to the writer's Redis stream.
+
+It takes the store stage's place in a worker (`crawler.distributed.worker_settings`):
+each `Article`, `NotModified`, `PageVisit` and `CrawlError` becomes an entry of the
+stream `newsarchive:items` (`pipelines/item_codec.py`), tagged with the worker's run,
+which the writer (`newsarchive ingest`, `pipelines/ingest.py`) stores with the same code
+as a local crawl. While more than `REDIS_MAX_WAITING` entries wait for the writer (it is
+stopped, or slower than the workers), the stage waits: Scrapy starts no new downloads
+meanwhile, and Redis's memory stays bounded.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from scrapy.crawler import Crawler
+from scrapy.exceptions import DropItem
+from scrapy.utils.defer import maybe_deferred_to_future
+from twisted.internet import task
+
+from crawler import stats_keys
+from crawler.distributed import keys
+from crawler.items import Article, CrawlError, NotModified, PageVisit
+from pipelines.item_codec import encode_item
+
+__all__ = ["ShipPipeline"]
+
+logger = logging.getLogger(__name__)
+
+WAIT_SECONDS = 0.5
+
+
+class ShipPipeline:
+    """Adds every archive item to the writer's stream (see the module's docstring)."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+        self.max_waiting = crawler.settings.getint("REDIS_MAX_WAITING")
+        self.run: Any = None  # the crawl's WorkerRun
+        self._waiting_said = False
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> ShipPipeline:
+        """Create the stage for a worker's crawler."""
+        return cls(crawler)
+
+    def open_spider(self) -> None:
+        """Take the worker's run (announcing it to the writer if no component did)."""
+        from crawler.distributed.worker import WorkerRun
+
+        run = WorkerRun.of(self.crawler).open()
+        assert isinstance(run, WorkerRun)
+        self.run = run
+
+    async def process_item(self, item: Any) -> Any:
+        """Ship an archive item to the stream; the records of other pages end here."""
+        if not isinstance(item, Article | NotModified | PageVisit | CrawlError):
+            return item
+        server = self.run.server
+        while self.max_waiting > 0 and server.xlen(keys.ITEMS) > self.max_waiting:
+            if not self._waiting_said:
+                logger.warning(
+                    "More than %s items wait for the writer (is `newsarchive ingest` running?):"
+                    " waiting",
+                    self.max_waiting,
+                )
+                self._waiting_said = True
+            self.crawler.stats.inc_value(stats_keys.WAITS_FOR_WRITER)
+            await maybe_deferred_to_future(_sleep(WAIT_SECONDS))
+        self._waiting_said = False
+        server.xadd(
+            keys.ITEMS, {"kind": "item", "run": self.run.worker_run, "data": encode_item(item)}
+        )
+        self.crawler.stats.inc_value(stats_keys.ITEMS_SHIPPED)
+        if isinstance(item, PageVisit | CrawlError):
+            raise DropItem(f"{type(item).__name__} shipped: {item.url}", log_level="DEBUG")
+        return item
+
+
+def _sleep(seconds: float) -> Any:
+    from twisted.internet import reactor
+
+    return task.deferLater(reactor, seconds, lambda: None)
