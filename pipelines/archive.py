@@ -689,6 +689,14 @@ class Archive:
         ).fetchall()
         return dict(rows)
 
+    def first_error(self, run_id: int, kind: str | None = None) -> tuple[str, str, str] | None:
+        """URL, kind and message of the run's first error (of `kind`, if given), if any."""
+        return self.db.execute(
+            "SELECT url, kind, message FROM crawl_errors WHERE crawl_run_id = ?"
+            " AND (? IS NULL OR kind = ?) ORDER BY id LIMIT 1",
+            [run_id, kind, kind],
+        ).fetchone()
+
     def close_stale_runs(self, site: str) -> int:
         """Mark runs of `site` still "running" as interrupted: their process was killed
         before it could record the end (call it while holding the archive's crawl lock).

@@ -218,8 +218,5 @@ class ArchiveRun:
 
     def _first_error(self, kind: str | None = None) -> tuple[str, str, str] | None:
         """URL, kind and message of the run's first error (of `kind`, if given), if any."""
-        return self.archive.db.execute(
-            "SELECT url, kind, message FROM crawl_errors WHERE crawl_run_id = ?"
-            " AND (? IS NULL OR kind = ?) ORDER BY id LIMIT 1",
-            [self.run_id, kind, kind],
-        ).fetchone()
+        assert self.run_id is not None
+        return self.archive.first_error(self.run_id, kind)

@@ -268,8 +268,8 @@ class Ingester:
                     counts=counts,
                     pages_read=message.get("pages_read", 0),
                     cut_short=message.get("cut_short"),
-                    first_error=self._first_error(run_id),
-                    first_wall=self._first_error(run_id, "wall"),
+                    first_error=archive.first_error(run_id),
+                    first_wall=archive.first_error(run_id, "wall"),
                 )
             )
             complete = status == "ok" and reason == "finished"
@@ -285,13 +285,6 @@ class Ingester:
         for name in _WRITER_COUNTS:
             values[name] = int(row[name] or 0)
         return RunCounts(**values, errors_by_kind=self.archive.errors_by_kind(run_id))
-
-    def _first_error(self, run_id: int, kind: str | None = None) -> tuple[str, str, str] | None:
-        return self.archive.db.execute(
-            "SELECT url, kind, message FROM crawl_errors WHERE crawl_run_id = ?"
-            " AND (? IS NULL OR kind = ?) ORDER BY id LIMIT 1",
-            [run_id, kind, kind],
-        ).fetchone()
 
     def close_lost_runs(self) -> int:
         """Record as interrupted the open runs whose worker's heartbeat expired; return
