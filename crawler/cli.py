@@ -225,6 +225,14 @@ def _crawl_as_worker(
             f"{site_stats.get(stats_keys.EXTRACT_OK, 0)} articles sent to the writer "
             f"({site_stats.get('finish_reason', 'not finished')})."
         )
+    lost = next((s[stats_keys.REDIS_ERROR] for s in stats if stats_keys.REDIS_ERROR in s), None)
+    if lost is not None:
+        click.echo(
+            f"Error: Redis at {redis_url} unreachable ({lost}): worker {worker} stopped"
+            f" after {seconds:.1f} s; the requests it held stay in Redis.",
+            err=True,
+        )
+        sys.exit(EXIT_RUN_FAILED)
     click.echo(f"Worker {worker} done in {seconds:.1f} s.")
 
 
@@ -252,6 +260,7 @@ def ingest(redis_url: str, db: Path, until_done: bool, quiet: bool) -> None:
     import logging
     import signal
 
+    from crawler.distributed.signals import UNREACHABLE_ERRORS
     from pipelines.ingest import Ingester
 
     server = _redis(redis_url)
@@ -275,6 +284,13 @@ def ingest(redis_url: str, db: Path, until_done: bool, quiet: bool) -> None:
             )
             click.echo(f"Writing the crawl at {redis_url} into {db} (Ctrl-C to stop).")
             report = ingester.run(lambda: bool(stopping), until_done=until_done)
+        except UNREACHABLE_ERRORS as error:
+            click.echo(
+                f"Error: Redis at {redis_url} unreachable ({error}): the writer stopped;"
+                f" {ingester.report.items} items stored, every batch read is committed.",
+                err=True,
+            )
+            sys.exit(EXIT_RUN_FAILED)
         finally:
             archive.close()
     click.echo(

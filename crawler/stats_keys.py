@@ -65,6 +65,7 @@ DEPTH_IGNORED = "depth/request_ignored_count"  # links beyond DEPTH_LIMIT
 # A worker of a distributed crawl (crawler/distributed/, pipelines/ship_stage.py).
 ITEMS_SHIPPED = "redis/items_shipped"  # items added to the writer's stream
 WAITS_FOR_WRITER = "redis/waits_for_writer"  # times shipping waited for the writer
+REDIS_ERROR = "redis/unreachable"  # why the worker stopped: Redis could not be reached
 SCHEDULER_ENQUEUED = "scheduler/enqueued/redis"  # requests pushed to the shared queue
 SCHEDULER_DEQUEUED = "scheduler/dequeued/redis"  # requests taken from it
 

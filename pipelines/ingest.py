@@ -59,10 +59,6 @@ def _entry_order(entry_id: str) -> tuple[int, int]:
     return int(milliseconds), int(sequence or 0)
 
 
-def _text(value: Any) -> str:
-    return value.decode() if isinstance(value, bytes) else str(value)
-
-
 @dataclass
 class IngestReport:
     """What a writer did: entries stored and skipped, runs started and finished."""
@@ -139,7 +135,7 @@ class Ingester:
             count=self.batch_size,
             block=None if self._reread else self.block_ms,
         )
-        delivered = [(_text(i), f) for _, batch in (reply or []) for i, f in batch]
+        delivered = [(keys.text(i), f) for _, batch in (reply or []) for i, f in batch]
         entries = [(i, f) for i, f in delivered if f]
         if len(entries) < len(delivered):  # deleted before acknowledged: done with
             self._acknowledge([i for i, f in delivered if not f])
@@ -186,8 +182,8 @@ class Ingester:
         pipe.execute()
 
     def _store_entry(self, entry_id: str, entry: dict[bytes, bytes]) -> None:
-        kind = _text(entry.get(b"kind", b""))
-        name = _text(entry.get(b"run", b""))
+        kind = keys.text(entry.get(b"kind", b""))
+        name = keys.text(entry.get(b"run", b""))
         data = entry.get(b"data", b"")
         try:
             if kind == "run_started":
@@ -313,7 +309,7 @@ class Ingester:
         if self.archive.open_worker_runs():
             return False
         for site in server.hkeys(keys.SITES):
-            name = _text(site)
+            name = keys.text(site)
             if server.zcard(keys.requests(name)) or server.exists(keys.seed(name)):
                 return False
         return True
@@ -325,7 +321,7 @@ class Ingester:
         if not force and now - self._published < self.snapshot_seconds:
             return
         self._published = now
-        sites = {_text(name) for name in self.server.hkeys(keys.SITES)}
+        sites = {keys.text(name) for name in self.server.hkeys(keys.SITES)}
         for site in sites if force else sites & self._changed:
             self.server.set(keys.knowledge(site), encode_message(knowledge_of(self.archive, site)))
         self._changed.clear()

@@ -6,7 +6,9 @@ stream `newsarchive:items` (`pipelines/item_codec.py`), tagged with the worker's
 which the writer (`newsarchive ingest`, `pipelines/ingest.py`) stores with the same code
 as a local crawl. While more than `REDIS_MAX_WAITING` entries wait for the writer (it is
 stopped, or slower than the workers), the stage waits: Scrapy starts no new downloads
-meanwhile, and Redis's memory stays bounded.
+meanwhile, and Redis's memory stays bounded. When Redis is unreachable, the item is
+dropped and the worker stops (`crawler/distributed/signals.py`): its request stays in the
+worker's in-flight hash, to be fetched again.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from twisted.internet import task
 
 from crawler import stats_keys
 from crawler.distributed import keys
+from crawler.distributed.signals import UNREACHABLE_ERRORS, report_unreachable
 from crawler.items import Article, CrawlError, NotModified, PageVisit
 from pipelines.item_codec import encode_item
 
@@ -57,6 +60,19 @@ class ShipPipeline:
         """Ship an archive item to the stream; the records of other pages end here."""
         if not isinstance(item, Article | NotModified | PageVisit | CrawlError):
             return item
+        try:
+            await self._ship(item)
+        except UNREACHABLE_ERRORS as error:  # its request stays in the worker's hands
+            report_unreachable(self.crawler, error)
+            raise DropItem(
+                f"Redis unreachable: {type(item).__name__} not shipped", log_level="DEBUG"
+            ) from error
+        self.crawler.stats.inc_value(stats_keys.ITEMS_SHIPPED)
+        if isinstance(item, PageVisit | CrawlError):
+            raise DropItem(f"{type(item).__name__} shipped: {item.url}", log_level="DEBUG")
+        return item
+
+    async def _ship(self, item: Article | NotModified | PageVisit | CrawlError) -> None:
         server = self.run.server
         while self.max_waiting > 0 and server.xlen(keys.ITEMS) > self.max_waiting:
             if not self._waiting_said:
@@ -72,10 +88,6 @@ class ShipPipeline:
         server.xadd(
             keys.ITEMS, {"kind": "item", "run": self.run.worker_run, "data": encode_item(item)}
         )
-        self.crawler.stats.inc_value(stats_keys.ITEMS_SHIPPED)
-        if isinstance(item, PageVisit | CrawlError):
-            raise DropItem(f"{type(item).__name__} shipped: {item.url}", log_level="DEBUG")
-        return item
 
 
 def _sleep(seconds: float) -> Any:

@@ -14,7 +14,7 @@ import redis
 
 from crawler.explore import free_port
 
-__all__ = ["REDIS_SERVER", "redis_server"]
+__all__ = ["REDIS_SERVER", "redis_process", "redis_server"]
 
 REDIS_SERVER = shutil.which("redis-server") or "/usr/bin/redis-server"
 
@@ -63,6 +63,13 @@ def redis_server(log: Path, timeout: float = 15) -> Iterator[str]:
     """Run a fresh Redis server for the `with` block; yield its URL
     (`redis://127.0.0.1:PORT/0`). Raises RuntimeError, with its log, if it does not
     answer PING within `timeout` seconds (a port taken meanwhile is tried again)."""
+    with redis_process(log, timeout) as (url, _process):
+        yield url
+
+
+@contextlib.contextmanager
+def redis_process(log: Path, timeout: float = 15) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """`redis_server`, yielding the server's process too (for a test that kills it)."""
     for _attempt in range(3):
         port = free_port("127.0.0.1", 0)
         process = _start(port, log)
@@ -72,6 +79,6 @@ def redis_server(log: Path, timeout: float = 15) -> Iterator[str]:
     else:
         raise RuntimeError(f"redis-server did not start: {log.read_text(errors='replace')}")
     try:
-        yield f"redis://127.0.0.1:{port}/0"
+        yield f"redis://127.0.0.1:{port}/0", process
     finally:
         _stop(process)

@@ -26,7 +26,7 @@ from pathlib import Path
 
 import pytest
 import redis
-from redis_server import redis_server
+from redis_server import redis_process, redis_server
 
 from conftest import bench_module, rows, run_cli
 from crawler.demo.build import article_path
@@ -510,6 +510,44 @@ def test_a_killed_worker_loses_nothing(fleet: Fleet, generated_site: GeneratedSi
     assert (summary["started"], summary["finished"], summary["lost"]) == (2, 1, 1), report
     assert_integrity(db)
     assert_crawl_drained(fleet)
+
+
+def test_a_worker_and_writer_whose_redis_dies_stop_with_a_clear_error(
+    tmp_path: Path, generated_site: GeneratedSite
+):
+    """Kill the Redis server mid-crawl: the worker and the writer each exit promptly,
+    non-zero, with one line naming Redis; what the writer stored is consistent."""
+    generated_site.server.reset(delay=0.02)
+    with redis_process(tmp_path / "redis.log") as (url, server):
+        fleet = Fleet(tmp_path, url)
+        try:
+            fleet.seed(generated_site.base_url)
+            db = tmp_path / "archive.db"
+            writer = fleet.writer("writer", db)
+            worker = fleet.worker("worker")
+            fleet.wait_until(lambda: archived(db) >= 50, "50 articles archived")
+            server.kill()
+            server.wait()
+            killed_at = time.monotonic()
+            fleet.wait(worker, writer, timeout=90)
+            took = time.monotonic() - killed_at
+            report = fleet.report()
+            assert took < 60, report
+            assert worker.popen.returncode not in (0, None), report
+            assert writer.popen.returncode not in (0, None), report
+            for process in (worker, writer):
+                lines = process.output().splitlines()
+                assert any(
+                    line.startswith("Error: Redis at ") and "unreachable" in line for line in lines
+                ), report
+                assert "Traceback" not in process.output(), report
+        finally:
+            fleet.close()
+    assert archived(db) >= 50
+    assert_integrity(db)
+    runs = run_rows(db)
+    assert len(runs) == 1, runs
+    assert runs[0]["finished"] is None or runs[0]["status"] != "ok", runs
 
 
 def test_a_killed_writer_loses_and_doubles_nothing(fleet: Fleet, generated_site: GeneratedSite):

@@ -21,10 +21,6 @@ from pipelines.archive import now_iso
 __all__ = ["CrawlStatus", "crawl_status", "registered_sites", "seed_sites", "wait_for_sites"]
 
 
-def _text(value: Any) -> str:
-    return value.decode() if isinstance(value, bytes) else str(value)
-
-
 def seed_sites(server: Any, sites: list[SiteConfig]) -> None:
     """Register `sites` and start a crawl of each (see the module's docstring)."""
     pipe = server.pipeline(transaction=True)
@@ -84,7 +80,7 @@ def crawl_status(server: Any) -> CrawlStatus:
             workers.append(json.loads(beat))
     pending = 0
     if server.exists(keys.ITEMS):
-        groups = {_text(g["name"]): g for g in server.xinfo_groups(keys.ITEMS)}
+        groups = {keys.text(g["name"]): g for g in server.xinfo_groups(keys.ITEMS)}
         group = groups.get(keys.WRITERS)
         pending = int(group["pending"]) if group else 0
     return CrawlStatus(sites, workers, server.xlen(keys.ITEMS), pending)

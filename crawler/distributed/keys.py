@@ -11,6 +11,8 @@ stream of items for the writer (`items`, read by the consumer group `writers`).
 
 from __future__ import annotations
 
+from typing import Any
+
 PREFIX = "newsarchive"
 SITES = f"{PREFIX}:sites"
 ITEMS = f"{PREFIX}:items"
@@ -54,3 +56,8 @@ def worker(name: str) -> str:
 
 
 WORKER_PATTERN = f"{PREFIX}:worker:*"
+
+
+def text(value: Any) -> str:
+    """A key, field or value as Redis returned it (bytes), as text."""
+    return value.decode() if isinstance(value, bytes) else str(value)

@@ -24,6 +24,7 @@ from scrapy_redis.scheduler import Scheduler
 
 from crawler import stats_keys
 from crawler.distributed import keys
+from crawler.distributed.signals import UNREACHABLE_ERRORS, report_unreachable
 
 __all__ = ["SharedDupeFilter", "SharedScheduler"]
 
@@ -93,17 +94,35 @@ class SharedScheduler(Scheduler):
     def close(self, reason: str) -> None:
         """Return what this worker still holds to the queue (nothing, after a crawl that
         finished); the queue and seen-set persist for the other workers."""
-        self.forget_finished(self.engine_in_progress())
-        self._return_all(keys=[self.inflight_key, self.queue.key])
+        try:
+            self.forget_finished(self.engine_in_progress())
+            self._return_all(keys=[self.inflight_key, self.queue.key])
+        except UNREACHABLE_ERRORS as error:  # they stay in the hash (module docstring)
+            report_unreachable(self.crawler, error)
         super().close(reason)
 
     def has_pending_requests(self) -> bool:
-        """True while the shared queue, or this worker's hand-back, holds requests."""
-        return bool(self.handed) or len(self) > 0
+        """True while the shared queue, or this worker's hand-back, holds requests
+        (False once Redis is unreachable: the worker stops)."""
+        if self.handed:
+            return True
+        try:
+            return len(self) > 0
+        except UNREACHABLE_ERRORS as error:
+            report_unreachable(self.crawler, error)
+            return False
 
     def enqueue_request(self, request: Request) -> bool:
         """Push `request` to the shared queue (unless seen); a request this worker took
-        and hands to its engine (`hand_to_engine`) stays here."""
+        and hands to its engine (`hand_to_engine`) stays here. False when Redis is
+        unreachable (reported: the worker stops)."""
+        try:
+            return self._enqueue(request)
+        except UNREACHABLE_ERRORS as error:
+            report_unreachable(self.crawler, error)
+            return False
+
+    def _enqueue(self, request: Request) -> bool:
         if request is self._handing:
             self.handed.append(request)
             return True
@@ -119,7 +138,11 @@ class SharedScheduler(Scheduler):
         """The next request: one handed to the engine, else one taken from the queue."""
         if self.handed:
             return self.handed.popleft()
-        return self.take()
+        try:
+            return self.take()
+        except UNREACHABLE_ERRORS as error:
+            report_unreachable(self.crawler, error)
+            return None
 
     def take(self) -> Request | None:
         """Move the queue's best request into this worker's in-flight hash; return it."""

@@ -28,11 +28,13 @@ from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DontCloseSpider, NotConfigured
 from scrapy.settings import Settings
+from scrapy.utils.defer import deferred_from_coro
 from twisted.internet.task import LoopingCall
 
 from crawler import stats_keys
 from crawler.distributed import keys
 from crawler.distributed.scheduler import SharedScheduler
+from crawler.distributed.signals import REDIS_UNREACHABLE, UNREACHABLE_ERRORS, redis_unreachable
 from pipelines.archive import now_iso, this_worker
 from pipelines.archive_run import FORCED_STOP, ArchiveRun
 from pipelines.item_codec import decode_message, encode_message
@@ -104,6 +106,7 @@ class WorkerRun(ArchiveRun):
         self.work_seen = time.monotonic()  # when the crawl last had work
         self._last_beat = 0.0
         self._ticker: LoopingCall | None = None
+        self.unreachable: str | None = None  # why Redis could not be reached, once it was not
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> WorkerRun:
@@ -112,7 +115,26 @@ class WorkerRun(ArchiveRun):
         crawler.signals.connect(run.spider_closed, signal=signals.spider_closed)
         crawler.signals.connect(run.spider_idle, signal=signals.spider_idle)
         crawler.signals.connect(run.spider_opened, signal=signals.spider_opened)
+        crawler.signals.connect(run.redis_lost, signal=redis_unreachable)
         return run
+
+    def redis_lost(self, error: Exception) -> None:
+        """Redis is unreachable: say so once and close the spider (the crawl cannot go on;
+        see `crawler/distributed/signals.py`)."""
+        if self.unreachable is not None:
+            return
+        self.unreachable = str(error)
+        self.crawler.stats.set_value(stats_keys.REDIS_ERROR, self.unreachable)
+        logger.error(
+            "Redis at %s unreachable (%s): the worker stops; the requests it held stay in Redis",
+            self.crawler.settings.get("REDIS_URL"),
+            error,
+        )
+        if self._ticker is not None and self._ticker.running:
+            self._ticker.stop()
+        engine = self.crawler.engine
+        if engine is not None and engine.running:
+            deferred_from_coro(engine.close_spider_async(reason=REDIS_UNREACHABLE))
 
     @property
     def archive(self) -> Any:
@@ -184,8 +206,8 @@ class WorkerRun(ArchiveRun):
                 scheduler.hand_to_engine()
             if scheduler.has_pending_requests() or scheduler.inflight_anywhere():
                 self.work_seen = now
-        except Exception as error:  # Redis gone: say so, the spider closes when idle
-            logger.error("Distributed crawl: Redis unreachable: %s", error)
+        except UNREACHABLE_ERRORS as error:
+            self.redis_lost(error)
 
     def is_alive(self, worker: str) -> bool:
         """True while `worker`'s heartbeat has not expired."""
@@ -218,8 +240,8 @@ class WorkerRun(ArchiveRun):
                     self.work_seen = time.monotonic()
                 if self.server.exists(keys.seed(self.site_name)):
                     self.work_seen = time.monotonic()
-            except Exception as error:
-                logger.error("Distributed crawl: Redis unreachable: %s", error)
+            except UNREACHABLE_ERRORS as error:
+                self.redis_lost(error)
                 return
         if time.monotonic() - self.work_seen < self.idle_seconds:
             raise DontCloseSpider("the distributed crawl may still have work")
@@ -231,16 +253,17 @@ class WorkerRun(ArchiveRun):
             self._ticker.stop()
         if self.snapshot is None:
             return
-        self._finish_message(reason)
+        if self.unreachable is None:
+            self._finish_message(reason)  # else the writer closes the run as lost
         self.snapshot = None
         self._forget_shutdown_trigger()
         WorkerRun._heartbeats[self.worker] -= 1
-        if WorkerRun._heartbeats[self.worker] <= 0:  # the last site of this process
-            self.server.delete(keys.worker(self.worker))
+        if WorkerRun._heartbeats[self.worker] <= 0 and self.unreachable is None:
+            self.server.delete(keys.worker(self.worker))  # the last site of this process
 
     def _reactor_stopping(self) -> None:
         self._shutdown_trigger = None
-        if self.snapshot is not None:
+        if self.snapshot is not None and self.unreachable is None:
             self._finish_message("shutdown", forced=True)
             self.snapshot = None
 
