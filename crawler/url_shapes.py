@@ -146,11 +146,13 @@ class ShapeBook:
         self.dead_pages = dead_pages
         self.counts: dict[str, ShapeCounts] = {}
         self.changed: set[str] = set()  # templates observed since loading
+        self.loaded: dict[str, tuple[int, int, int]] = {}  # the counts as loaded
 
     def load(self, rows: Iterable[tuple[str, int, int, int]]) -> None:
         """Add `(template, articles, listings, others)` rows, as the archive keeps them."""
         for template, articles, listings, others in rows:
             self.counts[template] = ShapeCounts(articles, listings, others)
+            self.loaded[template] = (articles, listings, others)
 
     def observe(self, url: str, kind: str) -> str:
         """Count a page at `url` classified as `kind` ("article", "listing" or "other");
@@ -210,3 +212,13 @@ class ShapeBook:
             (t, self.counts[t].articles, self.counts[t].listings, self.counts[t].others)
             for t in templates
         ]
+
+    def observed(self) -> list[tuple[str, int, int, int]]:
+        """`(template, articles, listings, others)` counted since loading, for every
+        template observed: what this crawl adds to the stored counts (a distributed
+        crawl's workers each add theirs, none replacing another's)."""
+        rows = []
+        for template, articles, listings, others in self.rows(only_changed=True):
+            before = self.loaded.get(template, (0, 0, 0))
+            rows.append((template, articles - before[0], listings - before[1], others - before[2]))
+        return rows

@@ -919,6 +919,22 @@ class Archive:
                     [site, template, articles, listings, others, now, now],
                 )
 
+    def add_url_shapes(self, site: str, shapes: list[tuple[str, int, int, int]]) -> None:
+        """Add counts of `site`'s URL templates to those stored (`ShapeBook.observed`:
+        what one worker of a distributed crawl counted)."""
+        now = now_iso()
+        with self.atomic():
+            for template, articles, listings, others in shapes:
+                self.db.execute(
+                    "INSERT INTO url_shapes (site, template, articles, listings, others,"
+                    " first_seen, last_seen) VALUES (?, ?, ?, ?, ?, ?, ?)"
+                    " ON CONFLICT (site, template) DO UPDATE SET"
+                    " articles = articles + excluded.articles,"
+                    " listings = listings + excluded.listings,"
+                    " others = others + excluded.others, last_seen = excluded.last_seen",
+                    [site, template, articles, listings, others, now, now],
+                )
+
     def _keep_version(self, article: dict[str, Any]) -> None:
         """Copy the current state of an article into `article_versions`."""
         self.db.conn.execute(

@@ -252,7 +252,7 @@ class Ingester:
         site = self._sites[run_id]
         archive = self.archive
         if message.get("shapes"):
-            archive.save_url_shapes(site, [tuple(row) for row in message["shapes"]])
+            archive.add_url_shapes(site, [tuple(row) for row in message["shapes"]])
         counts = self._counts(run_id, message.get("counts", {}))
         reason = message.get("reason", "finished")
         if message.get("forced"):

@@ -34,6 +34,7 @@ from crawler.demo.server import SITE_DIR, SiteRequestHandler, SiteServer, serve_
 from crawler.distributed import keys
 from crawler.explore import free_port
 from crawler.items import Article, ArticlePage, CrawlError, NotModified, PageVisit
+from crawler.url_shapes import url_template
 from pipelines.archive import Archive
 from pipelines.extraction import ExtractedArticle
 from pipelines.ingest import Ingester
@@ -477,6 +478,10 @@ def test_two_workers_share_a_500_article_site(fleet: Fleet, generated_site: Gene
     assert pages == sum(requested.values()) - 2, runs
     summary = writer_summary(writer)
     assert (summary["started"], summary["finished"], summary["lost"]) == (2, 2, 0), report
+    # Each worker's URL-shape counts are added to the archive's, none replacing another's.
+    expected = Counter(url_template(url) for (url,) in rows(db, "SELECT url FROM articles"))
+    stored = dict(rows(db, "SELECT template, articles FROM url_shapes"))
+    assert {template: stored.get(template) for template in expected} == dict(expected)
     assert_integrity(db)
     assert_crawl_drained(fleet)
 

@@ -78,6 +78,31 @@ def test_shape_book_rows_round_trip() -> None:
     assert loaded.rows(only_changed=True) == []
 
 
+def test_shape_book_observed_is_what_was_counted_since_loading(tmp_path) -> None:
+    """Two workers start from the same stored counts; each adds what it counted, and the
+    archive ends with the sum (neither replaces the other's)."""
+    from pipelines.archive import Archive
+
+    stored = [("/{year}/{month}/{day}/{slug}/", 4, 0, 1)]
+    archive = Archive.open(tmp_path / "archive.db")
+    archive.save_url_shapes("site", stored)
+    workers = [ShapeBook(), ShapeBook()]
+    for number, book in enumerate(workers):
+        book.load(archive.url_shapes("site"))
+        for day in range(number + 1):
+            book.observe(f"{BASE}/2024/05/1{day}/story-of-the-day/", "article")
+        book.observe(f"{BASE}/section/politics/", "listing")
+    observed = {row[0]: tuple(row[1:]) for row in workers[1].observed()}
+    assert observed["/{year}/{month}/{day}/{slug}/"] == (2, 0, 0)
+    assert observed["/section/politics/"] == (0, 1, 0)
+    for book in workers:
+        archive.add_url_shapes("site", book.observed())
+    rows = {row[0]: tuple(row[1:]) for row in archive.url_shapes("site")}
+    archive.close()
+    assert rows["/{year}/{month}/{day}/{slug}/"] == (4 + 1 + 2, 0, 1)
+    assert rows["/section/politics/"] == (0, 2, 0)
+
+
 @pytest.mark.parametrize(
     "variant",
     [

@@ -278,7 +278,8 @@ class WorkerRun(ArchiveRun):
                 "counts": asdict(counts),
                 "pages_read": self.pages_read(),
                 "cut_short": self.cut_short(reason),
-                "shapes": [list(row) for row in shapes.rows(only_changed=True)] if shapes else [],
+                # What this worker counted: the writer adds it to the stored counts.
+                "shapes": [list(row) for row in shapes.observed()] if shapes else [],
             },
         )
         logger.info("Worker run %s ended (%s): %s", self.worker_run, reason, counts)
