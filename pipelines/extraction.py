@@ -19,7 +19,6 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Iterator, Mapping
-from copy import deepcopy
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -256,15 +255,23 @@ class TrafilaturaMetadata(Mapping[str, Any]):
     def __init__(self, tree: HtmlElement, url: str) -> None:
         self._tree = tree
         self._url = url
+        self._meta: Document | None = None
         self._declared: Document | None = None
         self._values: dict[str, Any] = {}
+
+    def _meta_tags(self) -> Document:
+        """What the page's meta tags say (as `extract_metadata` reads them)."""
+        if self._meta is None:
+            document = examine_meta(self._tree)
+            if document.author and " " not in document.author:
+                document.author = None  # as trafilatura: a one-word author is no name
+            self._meta = document
+        return self._meta
 
     def _declared_metadata(self) -> Document:
         """What the page's meta tags and JSON-LD say (as `extract_metadata` reads them)."""
         if self._declared is None:
-            document = examine_meta(self._tree)
-            if document.author and " " not in document.author:
-                document.author = None  # as trafilatura: a one-word author is no name
+            document = self._meta_tags()
             try:
                 document = extract_meta_json(self._tree, document)
             except Exception as error:  # trafilatura's JSON-LD reading has its bugs
@@ -273,15 +280,17 @@ class TrafilaturaMetadata(Mapping[str, Any]):
         return self._declared
 
     def _work_out(self, key: str) -> Any:
-        declared = self._declared_metadata()
         tree = self._tree
+        if key == "date":
+            # The page's URL from its meta tags (trafilatura's JSON-LD reading sets no URL,
+            # so it is not run for a date); htmldate copies the tree it is given.
+            page_url = self._meta_tags().url or extract_url(tree, self._url)
+            return _trimmed(key, find_date(tree, **{**set_date_params(True), "url": page_url}))
+        declared = self._declared_metadata()
         if key == "title":
             value = declared.title or extract_title(tree)
         elif key == "author":
             value = declared.author or extract_author(tree)
-        elif key == "date":
-            page_url = declared.url or extract_url(tree, self._url)
-            value = find_date(deepcopy(tree), **{**set_date_params(True), "url": page_url})
         elif key == "tags":
             value = declared.tags or extract_catstags("tag", tree)
         elif key == "description":
