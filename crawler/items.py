@@ -9,8 +9,8 @@ why; storage writes it to the crawl log.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from pipelines.extraction import ExtractedArticle
@@ -31,6 +31,10 @@ class ArticlePage:
     fetched_at: str  # ISO 8601, UTC
     lastmod: str | None = None  # the sitemap's or feed's last-modified time for the URL
     fetched_url: str | None = None  # the URL fetched (normalised), when `url` is its canonical
+    # The extraction already made where the page was read (`crawler.page_reading`), for
+    # the extract stage to take as it is: `(url, ExtractedArticle or None)`, its URL the
+    # one it was extracted for; None when the stage is to extract the page itself.
+    extraction: tuple[str, Any] | None = field(default=None, repr=False, compare=False)
 
 
 @dataclass

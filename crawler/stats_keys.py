@@ -26,6 +26,7 @@ SITEMAPS = "news/sitemaps"
 DUPLICATES = "news/duplicates"  # second URLs of a story archived in the run
 WALLS = "news/walls"  # consent walls and bot challenges instead of pages
 NOT_MODIFIED_RESPONSES = "news/not_modified"
+PAGES_READ_IN_WORKERS = "news/read_in_workers"  # article pages parsed and scored in a worker
 PAGES_NOT_FOLLOWED = "news/pages_not_followed"
 LISTINGS_LEFT = "news/listings_left"
 
@@ -38,6 +39,7 @@ PAGINATION_STOPPED = "incremental/pagination_stopped"
 
 # What the extract stage did.
 EXTRACT_OK = "extract/ok"
+EXTRACTED_WHERE_READ = "extract/where_read"  # articles the worker extracted as it read them
 EXTRACT_FAILED = "extract/failed"  # no article text in the page
 EXTRACT_CRASHED = "extract/crashed"  # the extraction itself failed
 LEARNED_BOILERPLATE_REMOVED = "extract/learned_boilerplate_removed"

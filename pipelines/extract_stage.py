@@ -21,7 +21,6 @@ from typing import Any
 
 from scrapy.crawler import Crawler
 from scrapy.utils.defer import maybe_deferred_to_future
-from twisted.internet import defer
 
 from crawler import stats_keys
 from crawler.items import Article, ArticlePage, CrawlError
@@ -58,7 +57,7 @@ class ExtractPipeline:
             self.selectors = tuple(site.boilerplate_selectors)
         from twisted.internet import reactor  # the one Scrapy installed
 
-        self.pool = ExtractionPool.from_settings(self.crawler.settings)
+        self.pool = ExtractionPool.for_crawler(self.crawler)  # the spider reads pages in it
         # A reactor stopped at once (a second Ctrl-C) stops the workers at once too.
         self._shutdown_trigger = reactor.addSystemEventTrigger(
             "before", "shutdown", self._stop_pool
@@ -92,19 +91,19 @@ class ExtractPipeline:
             return item
         from pipelines.extraction import SiteProfile
 
+        if item.extraction is not None and item.extraction[0] == item.url:
+            done: Future[Any] = Future()  # extracted where the spider had it read
+            done.set_result(item.extraction[1])
+            item.extraction = None
+            self.crawler.stats.inc_value(stats_keys.EXTRACTED_WHERE_READ)
+            return self._finish(item, done)
         # Decoded in the worker with the response's encoding, not a guess.
         future = self.pool.extract(item.body, item.url, SiteProfile(self.selectors), item.encoding)
-        if future.done():  # inline
-            return self._finish(item, future)
-        from twisted.internet import reactor  # the one Scrapy installed
+        if not future.done():  # in a worker: wait in the reactor's thread (one learner)
+            from pipelines.extraction_pool import in_reactor
 
-        deferred: defer.Deferred[Any] = defer.Deferred()
-
-        def finish(done: Future[Any]) -> None:  # in the reactor thread: one learner
-            deferred.callback(self._finish(item, done))
-
-        future.add_done_callback(lambda done: reactor.callFromThread(finish, done))
-        return await maybe_deferred_to_future(deferred)
+            await maybe_deferred_to_future(in_reactor(future).addErrback(lambda _: None))
+        return self._finish(item, future)
 
     def _finish(self, item: ArticlePage, done: Future[Any]) -> Article | CrawlError:
         """The `Article` of a page whose extraction is `done`, or the `CrawlError` of one

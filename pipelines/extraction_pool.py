@@ -21,21 +21,33 @@ import multiprocessing
 import os
 import signal
 import time
+import weakref
 from concurrent.futures import Future, TimeoutError
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from pebble import ProcessExpired, ProcessPool
 
 from crawler import settings as defaults
-from pipelines.encoding import page_text
+from pipelines.encoding import page_encoding, page_text
 from pipelines.extraction import ExtractedArticle, SiteProfile, extract_article
 from pipelines.memory import release_free_memory
 
 if TYPE_CHECKING:
     from pebble import ProcessFuture
+    from scrapy.crawler import Crawler
     from scrapy.settings import BaseSettings
+    from twisted.internet.defer import Deferred
 
-__all__ = ["TEST_FAULT_MARKERS", "ExtractionFailed", "ExtractionPool", "default_workers"]
+    from crawler.page_reading import PageReading
+
+__all__ = [
+    "TEST_FAULT_MARKERS",
+    "ExtractionFailed",
+    "ExtractionPool",
+    "default_workers",
+    "in_reactor",
+    "pool_of",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -46,11 +58,21 @@ TEST_FAULT_MARKERS = {
     "crash": b"<!-- newsarchive-test-fault: crash -->",
     "hang": b"<!-- newsarchive-test-fault: hang -->",
 }
-_PRELOADED_MODULES = ["pipelines.extraction", "pipelines.extraction_pool", "pipelines.encoding"]
+_PRELOADED_MODULES = [
+    "pipelines.extraction",
+    "pipelines.extraction_pool",
+    "pipelines.encoding",
+    "crawler.page_reading",
+]
 # A worker gives the memory its parsed pages freed back to the system every this many
 # pages (`pipelines.memory`): its resident memory then stays near one page's worth.
 TRIM_EVERY_PAGES = 10
 _pages_since_trim = 0
+
+
+# The pool of each running crawl (`ExtractionPool.for_crawler`), for the spider to read
+# its article pages in (`pool_of`).
+_CRAWL_POOLS: weakref.WeakKeyDictionary[Crawler, ExtractionPool] = weakref.WeakKeyDictionary()
 
 
 class ExtractionFailed(Exception):
@@ -82,6 +104,7 @@ class ExtractionPool:
         self.timeout = timeout
         self.test_faults = test_faults
         self._pool: ProcessPool | None = None
+        self._crawler: Any = None  # a weak reference to the crawler it serves, if any
         if workers > 0:
             context = multiprocessing.get_context("forkserver")
             context.set_forkserver_preload(_PRELOADED_MODULES)
@@ -103,6 +126,15 @@ class ExtractionPool:
             test_faults=settings.getbool("EXTRACT_TEST_FAULTS"),
             pages_per_worker=settings.getint("EXTRACT_WORKER_PAGES"),
         )
+
+    @classmethod
+    def for_crawler(cls, crawler: Crawler) -> ExtractionPool:
+        """A new pool for `crawler`'s settings, which its spider finds with `pool_of`
+        until `close`."""
+        pool = cls.from_settings(crawler.settings)
+        pool._crawler = weakref.ref(crawler)
+        _CRAWL_POOLS[crawler] = pool
+        return pool
 
     def extract(
         self,
@@ -128,8 +160,33 @@ class ExtractionPool:
         scheduled = self._pool.schedule(_extract, args=args, timeout=self.timeout)
         return _explained(scheduled, url, self.timeout)
 
+    def read(
+        self,
+        url: str,
+        body: bytes,
+        encoding: str,
+        content_type: str,
+        score: bool,
+        extract_above: float | None = None,
+        extract_as: tuple[str, SiteProfile] | None = None,
+    ) -> Future[PageReading]:
+        """The spider's reading of an HTML page (`crawler.page_reading.read_response`:
+        `encoding` is the response's, `content_type` its header), made in a worker, as a
+        future (failing with `ExtractionFailed` as `extract` does). With `extract_as`
+        (`(url, profile)`), a page whose article score is above `extract_above` is
+        extracted there too, as `extract` would extract it for that URL: the page goes
+        to a worker once. Only for a pool with workers."""
+        assert self._pool is not None, "an inline pool reads nothing"
+        args = (url, body, encoding, content_type, score, extract_above, extract_as)
+        args += (self.test_faults,)
+        scheduled = self._pool.schedule(_read, args=args, timeout=self.timeout)
+        return _explained(scheduled, url, self.timeout)
+
     def close(self, wait: bool = True) -> None:
         """Stop the workers: after the pages in hand are done (`wait`), or at once."""
+        crawler = self._crawler() if self._crawler is not None else None
+        if crawler is not None and _CRAWL_POOLS.get(crawler) is self:
+            del _CRAWL_POOLS[crawler]
         if self._pool is None:
             return
         pool, self._pool = self._pool, None
@@ -138,6 +195,70 @@ class ExtractionPool:
         else:
             pool.stop()
         pool.join()
+
+
+def pool_of(crawler: Crawler) -> ExtractionPool | None:
+    """The extraction workers of `crawler`'s crawl (`for_crawler`), or None when it has
+    none (inline extraction, or no extract stage)."""
+    pool = _CRAWL_POOLS.get(crawler)
+    return pool if pool is not None and pool.workers > 0 else None
+
+
+def in_reactor(future: Future[Any]) -> Deferred[Any]:
+    """A Deferred fired with `future`'s outcome in the reactor's thread (a worker's result
+    arrives in one of pebble's threads)."""
+    from twisted.internet import defer, reactor  # the one Scrapy installed
+
+    deferred: Deferred[Any] = defer.Deferred()
+
+    def fire(done: Future[Any]) -> None:
+        try:
+            result = done.result()
+        except Exception as error:
+            deferred.errback(error)
+        else:
+            deferred.callback(result)
+
+    future.add_done_callback(lambda done: reactor.callFromThread(fire, done))
+    return deferred
+
+
+def _read(
+    url: str,
+    body: bytes,
+    encoding: str,
+    content_type: str,
+    score: bool,
+    extract_above: float | None,
+    extract_as: tuple[str, SiteProfile] | None,
+    test_faults: bool,
+) -> PageReading:
+    """What a worker runs to read a page for the spider (and to extract it, when its
+    score says it is an article)."""
+    from dataclasses import replace
+
+    from crawler.page_reading import read_response
+
+    reading = read_response(url, body, encoding, score)
+    if (
+        extract_as is not None
+        and extract_above is not None
+        and reading.article_score is not None
+        and reading.article_score > extract_above
+    ):
+        article_url, profile = extract_as
+        if test_faults:
+            _act_on_test_faults(body)
+        try:
+            article = extract_article(
+                page_text(body, page_encoding(body, content_type)), article_url, profile
+            )
+        except Exception:  # left to the extract stage, which reports it
+            logger.debug("Extraction of %s failed where it was read", url, exc_info=True)
+        else:
+            reading = replace(reading, extraction=(article_url, article))
+    _count_page_for_trim()
+    return reading
 
 
 def _explained(
@@ -172,16 +293,20 @@ def _extract(
 ) -> ExtractedArticle | None:
     """What a worker runs for a page."""
     if test_faults and not inline:
-        body = html.encode() if isinstance(html, str) else html
-        if TEST_FAULT_MARKERS["crash"] in body:
-            os._exit(70)
-        if TEST_FAULT_MARKERS["hang"] in body:
-            time.sleep(3600)
+        _act_on_test_faults(html.encode() if isinstance(html, str) else html)
     text = page_text(html, encoding) if isinstance(html, bytes) else html
     article = extract_article(text, url, profile)
     if not inline:
         _count_page_for_trim()
     return article
+
+
+def _act_on_test_faults(body: bytes) -> None:
+    """In a worker, with test faults on: exit or hang on a page marked for it."""
+    if TEST_FAULT_MARKERS["crash"] in body:
+        os._exit(70)
+    if TEST_FAULT_MARKERS["hang"] in body:
+        time.sleep(3600)
 
 
 def _count_page_for_trim() -> None:

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from conftest import REPO_ROOT, rows, run_cli
+from crawler import stats_keys
 from crawler.demo.server import SITE_DIR, SiteRequestHandler, serve_site
 from pipelines.extraction_pool import TEST_FAULT_MARKERS, ExtractionFailed, ExtractionPool
 
@@ -128,10 +129,17 @@ def archived(db: Path) -> int:
         return 0
 
 
+def crawl_stat(stderr: str, key: str) -> int:
+    """A crawl's Scrapy stat `key`, from the stats it logs at the end (0 if not there)."""
+    found = re.search(rf"'{re.escape(key)}': (\d+)", stderr)
+    return int(found.group(1)) if found else 0
+
+
 def test_pool_and_inline_archive_the_same_rows(tmp_path: Path):
     """The demo site crawled with two extraction workers and with extraction inline gives
-    the same article rows, block statistics and fetched pages."""
-    dbs = {}
+    the same article rows, block statistics and fetched pages. With workers, every
+    article page is read (parsed, scored) and extracted in a worker, sent there once."""
+    dbs, stats = {}, {}
     for workers in ("2", "0"):
         dbs[workers] = tmp_path / f"workers-{workers}.db"
         with serve_site(SITE_DIR) as server:
@@ -141,10 +149,25 @@ def test_pool_and_inline_archive_the_same_rows(tmp_path: Path):
                 "--db",
                 str(dbs[workers]),
                 "--no-throttle",
-                "-s",
-                f"EXTRACT_WORKERS={workers}",
+                *("-s", f"EXTRACT_WORKERS={workers}", "-s", "LOG_LEVEL=INFO"),
             )
         assert result.returncode == 0, result.stderr
+        stats[workers] = {
+            key: crawl_stat(result.stderr, key)
+            for key in (
+                stats_keys.PAGES_READ_IN_WORKERS,
+                stats_keys.EXTRACTED_WHERE_READ,
+                stats_keys.EXTRACT_OK,
+            )
+        }
+    articles = stats["0"][stats_keys.EXTRACT_OK]
+    assert articles >= 40
+    assert stats["0"][stats_keys.PAGES_READ_IN_WORKERS] == 0
+    assert stats["2"] == {
+        stats_keys.PAGES_READ_IN_WORKERS: articles,
+        stats_keys.EXTRACTED_WHERE_READ: articles,
+        stats_keys.EXTRACT_OK: articles,
+    }
 
     def snapshot(db: Path) -> tuple[list[tuple], ...]:
         port = rows(db, "SELECT start_urls FROM crawl_runs")[0][0].split(":")[2].split("/")[0]
@@ -219,12 +242,16 @@ def test_pool_outside_a_crawl_reports_each_failure():
     wait_for(lambda: not [pid for pid in workers if alive(pid)], timeout=10)
 
 
+# Large enough that the crawl is still downloading when its first batch is committed.
+STOPPED_SITE_ARTICLES = 400
+
+
 @pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM])
 def test_stop_signal_leaves_no_worker_and_nothing_half_written(tmp_path: Path, stop: int):
     """Ctrl-C or SIGTERM mid-crawl: exit 1, the run `interrupted`, no worker process left,
     every archived article whole with its page, the database intact."""
     root = tmp_path / "site"
-    build_site(root, 150)
+    build_site(root, STOPPED_SITE_ARTICLES)
     db = tmp_path / "a.db"
     with serve_site(root, handler_class=SlowHandler) as server:
         process = crawl_process(server.base_url, db, "EXTRACT_WORKERS=2")
@@ -237,7 +264,7 @@ def test_stop_signal_leaves_no_worker_and_nothing_half_written(tmp_path: Path, s
     wait_for(lambda: not [pid for pid in workers if alive(pid)], timeout=10)
     [(status, new)] = rows(db, "SELECT status, articles_new FROM crawl_runs")
     assert status == "interrupted"
-    assert 0 < new < 150
+    assert 0 < new < STOPPED_SITE_ARTICLES
     assert rows(db, "SELECT count(*) FROM articles") == [(new,)]
     assert rows(db, "SELECT count(*) FROM articles a JOIN pages p ON p.id = a.page_id") == [(new,)]
     assert rows(db, "SELECT count(*) FROM pages WHERE article_id IS NULL") == [(0,)]

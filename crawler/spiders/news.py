@@ -36,6 +36,7 @@ from scrapy.exceptions import (
 from scrapy.http import HtmlResponse, JsonResponse, Response, TextResponse, XmlResponse
 from scrapy.linkextractors import LinkExtractor
 from scrapy.spidermiddlewares.httperror import HttpError
+from scrapy.utils.defer import maybe_deferred_to_future
 from twisted.internet.error import (
     ConnectionRefusedError,
     DNSLookupError,
@@ -45,7 +46,7 @@ from twisted.internet.error import (
 from twisted.python.failure import Failure
 
 from crawler import stats_keys
-from crawler.classify import PageKind, classify_page, looks_like_article_url
+from crawler.classify import PageKind, looks_like_article_url
 from crawler.discovery import (
     MAX_SITEMAP_BYTES,
     DiscoveredURL,
@@ -61,12 +62,12 @@ from crawler.discovery import (
     unpack_sitemap,
 )
 from crawler.items import ArticlePage, CrawlError, NotModified, PageVisit
+from crawler.page_reading import PageReading, read_tree
 from crawler.redirects import RedirectError
 from crawler.scope import OffsiteRequest
 from crawler.sites import SiteConfig, load_sites, select_site, site_from_urls
 from crawler.url_shapes import ARTICLE, LISTING, OTHER, ShapeBook, url_template
 from crawler.urls import is_fetchable, netloc, normalize_url, path_of, url_key
-from crawler.walls import wall_reason
 from pipelines.encoding import page_encoding
 
 logger = logging.getLogger(__name__)
@@ -100,19 +101,6 @@ _MAIN_HREFS = etree.XPath(
 # pages link to as their tag, category or author page counts against a page's being an
 # article (about log-odds; article pages score +3 to +8).
 LISTING_LINK_PRIOR = -3.0
-_TAXONOMY_HREFS = etree.XPath(
-    "//a[@href][contains(concat(' ', normalize-space(@rel), ' '), ' tag ')"
-    " or contains(concat(' ', normalize-space(@rel), ' '), ' category ')"
-    " or contains(concat(' ', normalize-space(@rel), ' '), ' author ')"
-    " or contains(concat(' ', normalize-space(@class), ' '), ' tag-cloud-link ')]/@href",
-    smart_strings=False,
-)
-
-_CANONICAL_HREF = etree.XPath(
-    '//link[@href][contains(concat(" ", normalize-space(@rel), " "), " canonical ")]/@href',
-    smart_strings=False,
-)
-
 
 # A link text this long reads as a headline: a listing's teaser, not a menu entry.
 _HEADLINE_CHARS = 20
@@ -154,6 +142,7 @@ class NewsSpider(scrapy.Spider):
         self.max_articles = int(max_articles)
         self.articles_found = 0
         self.article_url_regex = self.site.article_url_regex
+        self._pool: Any = False  # the crawl's extraction workers; False: not looked up yet
         self.link_extractor = LinkExtractor(deny=_DENY_PATTERNS, canonicalize=False, unique=True)
         self.shapes = ShapeBook()  # filled from the archive when the crawl opens
         self.archived_keys: set[str] = set()  # url_keys of the stories yielded this run
@@ -201,9 +190,28 @@ class NewsSpider(scrapy.Spider):
                     root + "robots.txt", "start", "robots", self.parse_robots, optional=True
                 )
 
+    async def read_page(
+        self, response: Response, found_via: str, expand: bool
+    ) -> AsyncIterator[scrapy.Request | ArticlePage | NotModified | CrawlError | PageVisit]:
+        """The callback of page requests: `parse_page`, except that an HTML page fetched as
+        an article is parsed and scored in an extraction worker when the crawl has them
+        (`crawler.page_reading`), and in this process only if it is no article after all
+        (to follow its links) or the worker failed: the crawl's process goes on
+        downloading meanwhile."""
+        reading = None
+        if self._reads_elsewhere(response):
+            assert isinstance(response, TextResponse)
+            reading = await self._read_in_worker(response)
+        if reading is None:
+            items: Iterator[Any] = self.parse_page(response, found_via, expand)
+        else:
+            items = self._after_reading(response, reading, None, found_via, expand)
+        for item in items:
+            yield item
+
     def parse_page(
         self, response: Response, found_via: str, expand: bool
-    ) -> Iterator[scrapy.Request | ArticlePage | NotModified | CrawlError]:
+    ) -> Iterator[scrapy.Request | ArticlePage | NotModified | CrawlError | PageVisit]:
         """Yield the page as an `ArticlePage` if it is an article, and follow its links if
         it is a listing in scope. A revisit answered 304 is a `NotModified`; a consent
         wall or bot challenge, an empty page, or an article link that is no HTML page (a
@@ -219,22 +227,37 @@ class NewsSpider(scrapy.Spider):
         if not response.body.strip():
             yield self._page_error(response, "empty", "empty page (no content)", found_via)
             return
+        assert isinstance(response, TextResponse)
         tree = response.selector.root
-        reason = wall_reason(tree)
-        if reason:
-            yield self._wall(response, reason, found_via)
+        reading = read_tree(response.url, tree, score=self._scores(response.url))
+        yield from self._after_reading(response, reading, tree, found_via, expand)
+
+    def _after_reading(
+        self,
+        response: TextResponse,
+        reading: PageReading,
+        tree: Any,
+        found_via: str,
+        expand: bool,
+    ) -> Iterator[scrapy.Request | ArticlePage | CrawlError | PageVisit]:
+        """What `parse_page` does once the page is read; `tree` is the parsed page, or
+        None if it was read elsewhere (it is then parsed here only to follow links)."""
+        if reading.wall:
+            yield self._wall(response, reading.wall, found_via)
             return
-        self._note_taxonomy_links(response, tree)
-        kind = self._classify(response, tree)
+        self._note_taxonomy_links(response, reading.taxonomy_hrefs)
+        kind = self._classify(response, reading)
         self.crawler.stats.inc_value(stats_keys.pages(kind))
         if kind is PageKind.ARTICLE:
             self.shapes.observe(response.url, ARTICLE)
-            yield from self._article_page(response, tree, found_via)
+            yield from self._article_page(response, reading, found_via)
             if not self.follow_article_links:
                 return
         elif not expand:
             yield self._visit(response, OTHER)
             return
+        if tree is None:
+            tree = response.selector.root
         for url in feed_links(tree, response.url):
             if netloc(url) in self.site.hosts and self._in_listing_scope(url):
                 yield self._discovery_request(url, response.url, "feed", self.parse_feed)
@@ -256,14 +279,71 @@ class NewsSpider(scrapy.Spider):
             return
         yield from links.listings
 
-    def _classify(self, response: TextResponse, tree: Any) -> PageKind:
+    def _reads_elsewhere(self, response: Response) -> bool:
+        """True for a page to read in an extraction worker: an HTML page (status 200,
+        not empty) fetched as an article, when the crawl has workers."""
+        return (
+            response.meta.get("role") == "article"
+            and type(response) is HtmlResponse
+            and response.status == 200
+            and self._worker_pool() is not None
+            and bool(response.body.strip())
+        )
+
+    def _worker_pool(self) -> Any:
+        """The crawl's extraction workers (`pipelines.extraction_pool.pool_of`: opened
+        with the extract stage, before the first response), or None."""
+        if self._pool is False:
+            from pipelines.extraction_pool import pool_of
+
+            self._pool = pool_of(self.crawler) if hasattr(self, "crawler") else None
+        return self._pool
+
+    async def _read_in_worker(self, response: TextResponse) -> PageReading | None:
+        """The page's reading, made in an extraction worker; None if that failed."""
+        from pipelines.extraction import SiteProfile
+        from pipelines.extraction_pool import in_reactor
+
+        # The worker extracts the page too when its score makes it an article (the
+        # extract stage takes that extraction): the page goes to a worker once.
+        profile = SiteProfile(tuple(self.site.boilerplate_selectors))
+        future = self._worker_pool().read(
+            response.url,
+            response.body,
+            response.encoding,
+            _content_type(response),
+            self._scores(response.url),
+            extract_above=-self._prior(response),
+            extract_as=(normalize_url(response.url), profile),
+        )
+        try:
+            reading = await maybe_deferred_to_future(in_reactor(future))
+        except Exception as error:  # read here instead
+            logger.debug("Reading %s in a worker failed (%s): read here", response.url, error)
+            return None
+        self.crawler.stats.inc_value(stats_keys.PAGES_READ_IN_WORKERS)
+        return reading
+
+    def _scores(self, url: str) -> bool:
+        """Whether a page at `url` needs its article score (a user's
+        `article_url_pattern` makes a URL that does not match it no article)."""
+        return self.article_url_regex is None or bool(self.article_url_regex.search(url))
+
+    def _classify(self, response: TextResponse, reading: PageReading) -> PageKind:
         """Article or listing: the page's own evidence, nudged by what pages of the same
         URL shape turned out to be on this site, and by how the page was reached (page N
         of a listing's pagination is a listing); a user's `article_url_pattern` is a
         verdict for URLs that do not match it."""
-        url = response.url
-        if self.article_url_regex is not None and not self.article_url_regex.search(url):
+        if reading.article_score is None:
             return PageKind.LISTING
+        # As `classify_page`: an article when the score and the prior add up above zero.
+        prior = self._prior(response)
+        return PageKind.ARTICLE if reading.article_score + prior > 0 else PageKind.LISTING
+
+    def _prior(self, response: Response) -> float:
+        """What the crawl knows of a page before reading it, as a nudge to its article
+        score: its URL shape's record on this site, and how it was reached."""
+        url = response.url
         prior = self.shapes.prior(url)
         reached_as_listing = (
             response.meta.get("role") == "pagination"
@@ -272,12 +352,12 @@ class NewsSpider(scrapy.Spider):
         )
         if reached_as_listing:
             prior += LISTING_LINK_PRIOR
-        return classify_page(url, tree, prior=prior)
+        return prior
 
-    def _note_taxonomy_links(self, response: TextResponse, tree: Any) -> None:
+    def _note_taxonomy_links(self, response: TextResponse, hrefs: tuple[str, ...]) -> None:
         """Remember the pages other pages link to as their tag, category or author page
         (`rel="tag"`, `rel="category"`, `rel="author"`, a tag cloud): listings."""
-        for href in _TAXONOMY_HREFS(tree):
+        for href in hrefs:
             url = _absolute(response, href)
             if url is not None:
                 self.taxonomy_keys.add(url_key(url))
@@ -398,7 +478,7 @@ class NewsSpider(scrapy.Spider):
         )
 
     def _article_page(
-        self, response: TextResponse, tree: Any, found_via: str
+        self, response: TextResponse, reading: PageReading, found_via: str
     ) -> Iterator[ArticlePage | PageVisit]:
         """The page as an `ArticlePage` under its identity (its canonical URL on this
         site, else its own); a second URL of a story already yielded in this run is a
@@ -406,7 +486,7 @@ class NewsSpider(scrapy.Spider):
         if self.max_articles and self.articles_found >= self.max_articles:
             return
         fetched = normalize_url(response.url)
-        url = self._canonical(response, tree) or fetched
+        url = self._canonical(response, reading.canonical_href) or fetched
         key = url_key(url)
         if key in self.archived_keys:
             self.crawler.stats.inc_value(stats_keys.DUPLICATES)
@@ -426,18 +506,21 @@ class NewsSpider(scrapy.Spider):
             fetched_at=_now(),
             lastmod=response.meta.get("lastmod"),
             fetched_url=fetched if fetched != url else None,
+            # Extracted where it was read, for this very URL: the extract stage takes it.
+            extraction=reading.extraction
+            if reading.extraction and reading.extraction[0] == url
+            else None,
         )
         if self.max_articles and self.articles_found >= self.max_articles:
             raise CloseSpider("max_articles")
 
-    def _canonical(self, response: TextResponse, tree: Any) -> str | None:
-        """The page's `<link rel="canonical">`, normalised, when it names another page of
-        this site that is not a listing root (some sites point every page at the home
-        page)."""
-        hrefs = _CANONICAL_HREF(tree)
-        if not hrefs:
+    def _canonical(self, response: TextResponse, href: str | None) -> str | None:
+        """The page's `<link rel="canonical">` (`href`), normalised, when it names another
+        page of this site that is not a listing root (some sites point every page at the
+        home page)."""
+        if not href:
             return None
-        url = _absolute(response, hrefs[0])
+        url = _absolute(response, href)
         if url is None or not is_fetchable(url) or netloc(url) not in self.site.hosts:
             return None
         if path_of(url) == "/" or url in self.site.start_urls:
@@ -601,7 +684,7 @@ class NewsSpider(scrapy.Spider):
             meta["lastmod"] = lastmod
         return scrapy.Request(
             url,
-            callback=self.parse_page,
+            callback=self.read_page,
             errback=self.on_error,
             cb_kwargs={
                 "found_via": found_via,
