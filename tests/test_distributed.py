@@ -6,7 +6,6 @@ requested. Also the stream's item codec, and `newsarchive status` with no Redis.
 
 from __future__ import annotations
 
-import base64
 import contextlib
 import json
 import os
@@ -14,6 +13,7 @@ import re
 import signal
 import socket
 import sqlite3
+import struct
 import subprocess
 import sys
 import threading
@@ -21,7 +21,7 @@ import time
 import zlib
 from collections import Counter
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import pytest
@@ -38,7 +38,13 @@ from crawler.url_shapes import url_template
 from pipelines.archive import Archive
 from pipelines.extraction import ExtractedArticle
 from pipelines.ingest import Ingester
-from pipelines.item_codec import decode_item, decode_message, encode_item, encode_message
+from pipelines.item_codec import (
+    ITEM_FORMAT,
+    decode_item,
+    decode_message,
+    encode_item,
+    encode_message,
+)
 
 IDLE_SECONDS = 4
 WORKER_TIMEOUT = 3
@@ -649,27 +655,50 @@ def test_items_travel_the_stream_unchanged(item: object):
         assert decoded.page.body == item.page.body
 
 
-def test_the_raw_page_travels_base64_in_json():
-    """The entry is zlib-compressed JSON naming its type; the page's body is base64."""
+def test_the_raw_page_travels_compressed_beside_the_json():
+    """The entry is the format tag, the document's length, the zlib-compressed JSON
+    naming the item's type, then the page's body, zlib-compressed on its own."""
     item = _article()
-    message = decode_message(encode_item(item))
+    data = encode_item(item)
+    assert data[:4] == ITEM_FORMAT
+    (length,) = struct.unpack(">I", data[4:8])
+    message = decode_message(data[8 : 8 + length])
     assert message["type"] == "Article"
-    assert base64.b64decode(message["fields"]["page"]["body"]) == item.page.body
+    assert message["fields"]["page"]["body"] is None
+    assert message["fields"]["extracted"]["title"] == item.extracted.title
+    assert zlib.decompress(data[8 + length :]) == item.page.body
+
+
+def _entry(message: dict, page: bytes = b"") -> bytes:
+    """An item entry made by hand, in the codec's format."""
+    document = encode_message(message)
+    return ITEM_FORMAT + struct.pack(">I", len(document)) + document + page
 
 
 def test_a_corrupted_entry_is_rejected():
     """A damaged, truncated or unknown entry raises (zlib.error or ValueError) rather than
     decoding to something else."""
     data = encode_item(_article())
-    flipped = bytearray(data)
-    flipped[len(flipped) // 2] ^= 0xFF
-    for broken in (bytes(flipped), data[: len(data) // 2], b"", b"not zlib at all"):
+    for position in (6, 20, len(data) // 2, len(data) - 3):  # length, document, page
+        flipped = bytearray(data)
+        flipped[position] ^= 0xFF
+        with pytest.raises((zlib.error, ValueError)):
+            decode_item(bytes(flipped))
+    for broken in (data[: len(data) // 2], data[:-1], b"", b"not zlib at all"):
         with pytest.raises((zlib.error, ValueError)):
             decode_item(broken)
+    with pytest.raises(ValueError, match="not an item entry"):
+        decode_item(zlib.compress(b'{"type": "Article"}'))  # the earlier format
+    not_json = zlib.compress(b"{not json")
     with pytest.raises(ValueError):
-        decode_item(zlib.compress(b"{not json"))
+        decode_item(ITEM_FORMAT + struct.pack(">I", len(not_json)) + not_json)
+    with pytest.raises(ValueError, match="not an item document"):
+        decode_item(_entry({"type": "PageVisit"}))
     with pytest.raises(ValueError, match="unknown item type"):
-        decode_item(encode_message({"type": "Pickle", "fields": {}}))
+        decode_item(_entry({"type": "Pickle", "fields": {}}))
+    visit = asdict(PageVisit("http://127.0.0.1:8000/", "127.0.0.1:8000", "listing", 200))
+    with pytest.raises(ValueError, match="with a page"):
+        decode_item(_entry({"type": "PageVisit", "fields": visit}, zlib.compress(b"<html>")))
     with pytest.raises(TypeError):
         encode_item({"url": "http://127.0.0.1/"})
     assert json.loads(zlib.decompress(encode_message({"a": [1, "é"]}))) == {"a": [1, "é"]}
