@@ -44,7 +44,7 @@ from bench.crawl import Server, free_port, prepare_site  # noqa: E402
 NEWSARCHIVE = str(Path(sys.executable).parent / "newsarchive")
 REDIS_SERVER = shutil.which("redis-server") or "/usr/bin/redis-server"
 IDLE = ["-s", "REDIS_IDLE_SECONDS=3"]
-TIMEOUT = 1800.0
+TIMEOUT = 600.0
 TARGET_OVERHEAD = 0.15  # issue 14: within 15% of a local crawl
 
 

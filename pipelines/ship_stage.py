@@ -6,20 +6,24 @@ stream `newsarchive:items` (`pipelines/item_codec.py`), tagged with the worker's
 which the writer (`newsarchive ingest`, `pipelines/ingest.py`) stores with the same code
 as a local crawl. While more than `REDIS_MAX_WAITING` entries wait for the writer (it is
 stopped, or slower than the workers), the stage waits: Scrapy starts no new downloads
-meanwhile, and Redis's memory stays bounded. When Redis is unreachable, the item is
-dropped and the worker stops (`crawler/distributed/signals.py`): its request stays in the
-worker's in-flight hash, to be fetched again.
+meanwhile, and Redis's memory stays bounded (the stream's length is read every
+`WAIT_SECONDS`, so it may pass the bound by the items of that half second). Items are
+encoded and sent in the reactor's thread pool, so that the crawl does not wait on them.
+When Redis is unreachable, the item is dropped and the worker stops
+(`crawler/distributed/signals.py`): its request stays in the worker's in-flight hash, to
+be fetched again.
 """
 
 from __future__ import annotations
 
 import logging
+import time
 from typing import Any
 
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 from scrapy.utils.defer import maybe_deferred_to_future
-from twisted.internet import task
+from twisted.internet import task, threads
 
 from crawler import stats_keys
 from crawler.distributed import keys
@@ -42,6 +46,7 @@ class ShipPipeline:
         self.max_waiting = crawler.settings.getint("REDIS_MAX_WAITING")
         self.run: Any = None  # the crawl's WorkerRun
         self._waiting_said = False
+        self._length_read = -WAIT_SECONDS  # when the stream's length was last read
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ShipPipeline:
@@ -73,8 +78,22 @@ class ShipPipeline:
         return item
 
     async def _ship(self, item: Article | NotModified | PageVisit | CrawlError) -> None:
+        await self._wait_for_writer()
+        # Encoded and sent in a thread of the reactor's pool: zlib and the socket let go of
+        # the GIL, so the crawl goes on meanwhile (entries of one run need no order).
+        await maybe_deferred_to_future(threads.deferToThread(self._send, item))
+
+    def _send(self, item: Article | NotModified | PageVisit | CrawlError) -> None:
+        data = encode_item(item)
+        self.run.server.xadd(keys.ITEMS, {"kind": "item", "run": self.run.worker_run, "data": data})
+
+    async def _wait_for_writer(self) -> None:
+        """Wait while more than `REDIS_MAX_WAITING` entries wait for the writer (the
+        stream's length read at most every `WAIT_SECONDS`, not for every item)."""
+        if self.max_waiting <= 0 or time.monotonic() - self._length_read < WAIT_SECONDS:
+            return
         server = self.run.server
-        while self.max_waiting > 0 and server.xlen(keys.ITEMS) > self.max_waiting:
+        while server.xlen(keys.ITEMS) > self.max_waiting:
             if not self._waiting_said:
                 logger.warning(
                     "More than %s items wait for the writer (is `newsarchive ingest` running?):"
@@ -85,9 +104,7 @@ class ShipPipeline:
             self.crawler.stats.inc_value(stats_keys.WAITS_FOR_WRITER)
             await maybe_deferred_to_future(_sleep(WAIT_SECONDS))
         self._waiting_said = False
-        server.xadd(
-            keys.ITEMS, {"kind": "item", "run": self.run.worker_run, "data": encode_item(item)}
-        )
+        self._length_read = time.monotonic()
 
 
 def _sleep(seconds: float) -> Any:
