@@ -907,33 +907,32 @@ class Archive:
 
     def save_url_shapes(self, site: str, shapes: list[tuple[str, int, int, int]]) -> None:
         """Store the counts of `site`'s URL templates (replacing earlier counts)."""
-        now = now_iso()
-        with self.atomic():
-            for template, articles, listings, others in shapes:
-                self.db.execute(
-                    "INSERT INTO url_shapes (site, template, articles, listings, others,"
-                    " first_seen, last_seen) VALUES (?, ?, ?, ?, ?, ?, ?)"
-                    " ON CONFLICT (site, template) DO UPDATE SET articles = excluded.articles,"
-                    " listings = excluded.listings, others = excluded.others,"
-                    " last_seen = excluded.last_seen",
-                    [site, template, articles, listings, others, now, now],
-                )
+        self._upsert_url_shapes(site, shapes, "excluded.{0}")
 
     def add_url_shapes(self, site: str, shapes: list[tuple[str, int, int, int]]) -> None:
         """Add counts of `site`'s URL templates to those stored (`ShapeBook.observed`:
         what one worker of a distributed crawl counted)."""
+        self._upsert_url_shapes(site, shapes, "{0} + excluded.{0}")
+
+    def _upsert_url_shapes(
+        self, site: str, shapes: list[tuple[str, int, int, int]], stored_count: str
+    ) -> None:
+        """Write `shapes`; a template already stored gets `stored_count` (an SQL
+        expression of the count column `{0}`) for each count."""
+        counts = ", ".join(
+            f"{column} = {stored_count.format(column)}"
+            for column in ("articles", "listings", "others")
+        )
+        sql = (
+            "INSERT INTO url_shapes (site, template, articles, listings, others,"
+            " first_seen, last_seen) VALUES (?, ?, ?, ?, ?, ?, ?)"
+            f" ON CONFLICT (site, template) DO UPDATE SET {counts},"
+            " last_seen = excluded.last_seen"
+        )
         now = now_iso()
         with self.atomic():
             for template, articles, listings, others in shapes:
-                self.db.execute(
-                    "INSERT INTO url_shapes (site, template, articles, listings, others,"
-                    " first_seen, last_seen) VALUES (?, ?, ?, ?, ?, ?, ?)"
-                    " ON CONFLICT (site, template) DO UPDATE SET"
-                    " articles = articles + excluded.articles,"
-                    " listings = listings + excluded.listings,"
-                    " others = others + excluded.others, last_seen = excluded.last_seen",
-                    [site, template, articles, listings, others, now, now],
-                )
+                self.db.execute(sql, [site, template, articles, listings, others, now, now])
 
     def _keep_version(self, article: dict[str, Any]) -> None:
         """Copy the current state of an article into `article_versions`."""
