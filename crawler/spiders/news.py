@@ -8,7 +8,10 @@ robots.txt (or the site's own list), fetches the article links, and yields an
 `meta["role"]` ("listing", "pagination", "article", "feed", "sitemap", "robots"): the
 incremental middleware (`crawler/incremental.py`) uses it to skip articles the archive
 already holds and to stop paging through listings it knows. The spider never parses
-article text and never touches the archive: extraction and storage are pipelines.
+article text and never touches the archive: extraction and storage are pipelines. With
+extraction workers, an HTML page fetched as an article is read in one of them
+(`crawler/page_reading.py`), which extracts it in the same trip when it is an article;
+the spider passes that extraction on with the `ArticlePage`, for the extract stage.
 
 Run it as `newsarchive crawl URL` or `scrapy crawl news -a url=URL [-a sites=sites.toml
 -a site=NAME]`.
