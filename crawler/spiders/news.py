@@ -310,18 +310,18 @@ class NewsSpider(scrapy.Spider):
         # The worker extracts the page too when its score makes it an article (the
         # extract stage takes that extraction): the page goes to a worker once.
         profile = SiteProfile(tuple(self.site.boilerplate_selectors))
-        future = self._worker_pool().read(
-            response.url,
-            response.body,
-            response.encoding,
-            _content_type(response),
-            self._scores(response.url),
-            extract_above=-self._prior(response),
-            extract_as=(normalize_url(response.url), profile),
-        )
         try:
+            future = self._worker_pool().read(
+                response.url,
+                response.body,
+                response.encoding,
+                _content_type(response),
+                self._scores(response.url),
+                extract_above=-self._prior(response),
+                extract_as=(normalize_url(response.url), profile),
+            )
             reading = await maybe_deferred_to_future(in_reactor(future))
-        except Exception as error:  # read here instead
+        except Exception as error:  # the worker failed, or the pool is closing: read here
             logger.debug("Reading %s in a worker failed (%s): read here", response.url, error)
             return None
         self.crawler.stats.inc_value(stats_keys.PAGES_READ_IN_WORKERS)
