@@ -509,10 +509,8 @@ class NewsSpider(scrapy.Spider):
             fetched_at=_now(),
             lastmod=response.meta.get("lastmod"),
             fetched_url=fetched if fetched != url else None,
-            # Extracted where it was read, for this very URL: the extract stage takes it.
-            extraction=reading.extraction
-            if reading.extraction and reading.extraction[0] == url
-            else None,
+            # Extracted where it was read: the extract stage takes it if made for `url`.
+            extraction=reading.extraction,
         )
         if self.max_articles and self.articles_found >= self.max_articles:
             raise CloseSpider("max_articles")
