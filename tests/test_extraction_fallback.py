@@ -81,6 +81,33 @@ def test_story_in_a_container_pruning_removes_with_boilerplate_kept_out():
     assert "READ MORE" not in article.text
 
 
+def unclosed_popup_page(story: list[str]) -> str:
+    """A page whose markup leaves the story inside a newsletter pop-up (`aside`) and the
+    site's header, neither closed: browsers show the story, trafilatura's precise passes
+    drop both containers, and the story with them."""
+    return f"""<html><head><title>{TITLE} | Coastline Gazette</title></head><body>
+<aside class="popup-overlay"><div class="popup"><p>Sign up for the morning briefing.</p></div>
+<header class="site-header"><nav><ul>{MENU}</ul></nav>
+<div class="content"><article class="post"><h1>{TITLE}</h1>
+<div class="entry-text">{paragraphs(story)}</div></article></div>
+</body></html>"""
+
+
+def test_story_trafilatura_drops_with_an_unclosed_container_is_found_in_recall_mode():
+    """When the cleaned text holds little of the page's prose (here none) and
+    trafilatura's recall mode finds far more, the recall-mode text is archived, line-cleaned
+    like any other: the whole story, not the menu."""
+    story = [*STORY, *SHORT_STORY]
+    html = unclosed_popup_page(story)
+    for fast in (True, False):  # trafilatura alone finds nothing, with or without fallbacks
+        plain = trafilatura.bare_extraction(html, url=URL, with_metadata=False, fast=fast)
+        assert plain is None or STORY[0] not in (plain.text or "")
+    article = extract_article(html, URL)
+    assert article is not None
+    assert article.text.split("\n\n") == story
+    assert "Harbour festival organisers" not in article.text
+
+
 def test_script_text_returned_by_trafilatura_is_not_archived():
     """Script and JSON that the page shows as text (a `document.write` tooltip, a JSON
     blob) are text to trafilatura, and are dropped; the story stays."""
