@@ -8,10 +8,10 @@ all pages are articles) and the WCXB dev split (`dev/html/NNNN.html.gz`,
 `dev/ground-truth/NNNN.json` with the page type). Pages are parsed the way the spider does
 (`HtmlResponse(url=url, body=html).selector.root`) and given to both classifiers:
 
-- old: `crawler/classify.py` as committed at git `HEAD` (`git show HEAD:...`, loaded as a
+- old: `crawler/pages/classify.py` as committed at git `HEAD` (`git show HEAD:...`, loaded as a
   module from a temporary file), called as `classify_page(url, tree)`;
-- new: the working tree's `crawler.classify.classify_page(url, tree)`;
-- with `--also FILE`, a third column: another copy of `crawler/classify.py` (say, the
+- new: the working tree's `crawler.pages.classify.classify_page(url, tree)`;
+- with `--also FILE`, a third column: another copy of `crawler/pages/classify.py` (say, the
   one before a change), loaded the same way as the committed one.
 
 Printed: on WCXB, article precision, recall and F1 and the share of each page type
@@ -19,14 +19,14 @@ classified "article"; the same precision and recall on each half of WCXB's domai
 registrable domain hashed with SHA-1, even or odd) and their mean; on the Fundus set, the
 recall; with the Fundus set given, the check on generated pages: the listing and article
 pages of `bench/discovery_sites.py`'s sites (built from the Fundus stories) and of the
-demo site (`crawler/demo/site/`), counting listing pages classified as articles and
+demo site (`newsarchive/demo/site/`), counting listing pages classified as articles and
 article pages classified as listings; and milliseconds per page (classification only,
 CPU time of this process, median and mean: the machine may be shared).
 
 The shipped weights were fitted on all of WCXB, so the per-half figures here are not
 held-out figures: they show whether the classifier does about as well on both halves.
 Held-out figures come from fitting the same features on one half and scoring the other
-(done outside the project; see the comment above `WEIGHTS` in `crawler/classify.py`).
+(done outside the project; see the comment above `WEIGHTS` in `crawler/pages/classify.py`).
 The generated and demo pages were never used for fitting.
 """
 
@@ -57,7 +57,7 @@ sys.path[:] = [str(ROOT)] + [p for p in sys.path if Path(p or ".").resolve() != 
 
 from scrapy.http import HtmlResponse  # noqa: E402
 
-from crawler import classify as new_classify  # noqa: E402
+from crawler.pages import classify as new_classify  # noqa: E402
 
 Classifier = Callable[[str, object], object]
 
@@ -82,9 +82,9 @@ class Tally:
 
 
 def load_old_classifier() -> ModuleType:
-    """`crawler/classify.py` as committed at `HEAD`, loaded from a temporary file."""
+    """`crawler/pages/classify.py` as committed at `HEAD`, loaded from a temporary file."""
     source = subprocess.run(
-        ["git", "show", "HEAD:crawler/classify.py"],
+        ["git", "show", "HEAD:crawler/pages/classify.py"],
         cwd=ROOT,
         check=True,
         capture_output=True,
@@ -99,7 +99,7 @@ def load_old_classifier() -> ModuleType:
 
 
 def load_classifier_file(path: Path, name: str) -> ModuleType:
-    """A copy of `crawler/classify.py` at `path`, loaded as module `name`."""
+    """A copy of `crawler/pages/classify.py` at `path`, loaded as module `name`."""
     spec = importlib.util.spec_from_file_location(name, path)
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
@@ -183,7 +183,7 @@ def generated_pages(devset: Path) -> Iterator[Page]:
             kind = "article" if story and site.kinds.get(story) == "article" else "listing"
             url = "http://127.0.0.1:9" + key
             yield Page(f"gen:{name}", key, url, kind, resource.body)
-    demo = ROOT / "crawler" / "demo" / "site"
+    demo = ROOT / "newsarchive" / "demo" / "site"
     for file in sorted(demo.rglob("*.html")):
         path = "/" + file.parent.relative_to(demo).as_posix().strip(".") + "/"
         path = path.replace("//", "/")

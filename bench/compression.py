@@ -20,7 +20,7 @@ order (the dev set's are named `<country>-<publisher>-<date>`: a site is the fir
 (`--train-pages`, default the archive's `TRAIN_AFTER`; on a dev-set publisher, which has a
 few pages only, on all but its last), measured on its later pages only, next to plain
 zstd and zlib on those same pages. Dictionaries are trained by the archive's own
-`pipelines.page_codec.train` (zstd's fastcover) at several sizes, and built as "raw
+`pipelines.archive.page_codec.train` (zstd's fastcover) at several sizes, and built as "raw
 content" dictionaries (the training pages' last bytes, untrained) for comparison; the
 table gives the training time per site (mean and worst) and the dictionaries' mean size.
 Before those tables, the time to train on a set's first `TRAIN_AFTER` pages, as much as
@@ -44,8 +44,8 @@ from pathlib import Path
 
 import zstandard
 
-from pipelines import page_codec
-from pipelines.page_codec import PageDictionary
+from pipelines.archive import page_codec
+from pipelines.archive.page_codec import PageDictionary
 
 Codec = tuple[Callable[[bytes], bytes], Callable[[bytes], bytes]]
 DICTIONARY_SIZES = (32 * 1024, 110 * 1024, 256 * 1024, 512 * 1024)

@@ -31,7 +31,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from crawler.explore import free_port
+from newsarchive.serve import free_port
 from pipelines.archive import Archive
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -174,7 +174,7 @@ def make_archive(path: Path, articles: int, seed: int = 5) -> None:
 def serving(db_path: Path) -> Iterator[str]:
     """`newsarchive serve` over `db_path` on a free 127.0.0.1 port; yields its base URL."""
     port = free_port("127.0.0.1", 0)
-    command = [sys.executable, "-m", "crawler", "serve", "--db", str(db_path)]
+    command = [sys.executable, "-m", "newsarchive", "serve", "--db", str(db_path)]
     process = subprocess.Popen(
         [*command, "--port", str(port)],
         cwd=REPO_ROOT,

@@ -36,7 +36,7 @@ totals, the first missed URLs per site, and which acceptance targets each site m
         [--articles 206] [--wcxb-sample 500] [--timeout 300] [--keep DIR]
         [--newsarchive "CMD"] [--repo DIR] [--floors bench/floors.json]
 
-`--newsarchive` is the command that crawls (default: `python -m crawler` with this
+`--newsarchive` is the command that crawls (default: `python -m newsarchive` with this
 interpreter); `--repo DIR` runs it in another checkout (e.g. a `git worktree` of an older
 commit), so that its `crawler` package is the one imported. `--floors FILE` checks each
 site's figures against their bounds in FILE (`bench/floors.py`: found share, non-article
@@ -523,7 +523,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--articles", type=int, default=206, help="articles per site (206: all)")
     parser.add_argument("--wcxb-sample", type=int, default=500, help="WCXB pages (0: all 1,497)")
     parser.add_argument("--timeout", type=float, default=300, help="seconds per crawl")
-    parser.add_argument("--newsarchive", help='crawl command (default: "python -m crawler")')
+    parser.add_argument("--newsarchive", help='crawl command (default: "python -m newsarchive")')
     parser.add_argument("--repo", type=Path, help="checkout to run the crawl command in")
     parser.add_argument("--keep", type=Path, help="keep archives, crawl logs and request logs here")
     parser.add_argument(
@@ -539,7 +539,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     """Run the benchmark and print its report."""
     args = parse_args(argv)
     command = (
-        shlex.split(args.newsarchive) if args.newsarchive else [sys.executable, "-m", "crawler"]
+        shlex.split(args.newsarchive) if args.newsarchive else [sys.executable, "-m", "newsarchive"]
     )
     cwd = (args.repo or REPO).resolve()
     if not cwd.is_dir() or not shutil.which(command[0], path=os.environ.get("PATH")):

@@ -1,6 +1,6 @@
 """Benchmark: how much an unchanged second run costs compared with the first.
 
-Generates a local news site of 1,000 articles (`crawler.demo.newsroom`), serves it on
+Generates a local news site of 1,000 articles (`newsroom`), serves it on
 127.0.0.1, and runs `newsarchive crawl` on it twice into a new archive: the first run
 archives everything; the second, with nothing changed, should fetch listings, the feed
 and the sitemap only. Prints both runs' times, the requests each made by kind, and the
@@ -21,10 +21,13 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from crawler.demo.newsroom import Newsroom, generate_articles
-from crawler.demo.server import SiteServer, serve_site
+# The generated site is the tests' (`tests/newsroom.py`): put that folder on the path.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
-CLI = (sys.executable, "-m", "crawler")
+from newsarchive.demo.server import SiteServer, serve_site
+from newsroom import Newsroom, generate_articles
+
+CLI = (sys.executable, "-m", "newsarchive")
 ARTICLE_PATH = re.compile(r"^/\d{4}/\d{2}/\d{2}/[^/]+/$")
 
 

@@ -155,7 +155,7 @@ def crawl(url: str, db: Path, log: Path, kill_after: float | None) -> Run:
             [
                 sys.executable,
                 "-m",
-                "crawler",
+                "newsarchive",
                 "crawl",
                 url,
                 "--db",

@@ -1,3 +1,4 @@
-"""newsarchive's crawling side: Scrapy settings, the `news` spider, sites files and the CLI."""
+"""The Scrapy crawl: settings, items, the `news` spider, its middlewares and extensions,
+page understanding (`pages/`) and distributed crawling (`distributed/`)."""
 
 __version__ = "0.1.0"

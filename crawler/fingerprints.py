@@ -3,7 +3,7 @@
 Scrapy's duplicate filter drops a request whose fingerprint it has seen. Its default
 fingerprint canonicalises the URL (w3lib), so `/news/a01` and `/news/a01/`, or a story and
 its `?amp=1` variant, are two requests and the story is fetched twice. This fingerprinter
-uses `crawler.urls.url_key` instead, the form that variants of a story share.
+uses `crawler.pages.urls.url_key` instead, the form that variants of a story share.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from weakref import WeakKeyDictionary
 from scrapy import Request
 from scrapy.crawler import Crawler
 
-from crawler.urls import normalize_url, url_key
+from crawler.pages.urls import normalize_url, url_key
 
 __all__ = ["StoryFingerprinter"]
 

@@ -31,7 +31,7 @@ class ArticlePage:
     fetched_at: str  # ISO 8601, UTC
     lastmod: str | None = None  # the sitemap's or feed's last-modified time for the URL
     fetched_url: str | None = None  # the URL fetched (normalised), when `url` is its canonical
-    # The extraction already made where the page was read (`crawler.page_reading`), for
+    # The extraction already made where the page was read (`crawler.pages.page_reading`), for
     # the extract stage to take as it is: `(url, ExtractedArticle or None)`, its URL the
     # one it was extracted for; None when the stage is to extract the page itself.
     extraction: tuple[str, Any] | None = field(default=None, repr=False, compare=False)

@@ -4,7 +4,7 @@ Components read the `ARCHIVE_*`, `NEWS_*`, `EXTRACT_*` and `BOILERPLATE_*` setti
 in `from_crawler`; the CLI and `scrapy crawl -s NAME=VALUE` override them. Every default is
 here and nowhere else: components read their settings without a fallback, the policy
 objects' defaults are these constants (`RevisitPolicy`, `LearningSettings`,
-`ExtractionPool`), and code outside a crawl starts from `crawler.overrides.project_settings()`.
+`ExtractionPool`), and code outside a crawl starts from `newsarchive.overrides.project_settings()`.
 A component that a setting switches off raises `NotConfigured` and is not installed.
 """
 
@@ -36,8 +36,8 @@ DOWNLOAD_TIMEOUT = 30
 TWISTED_DNS_RESOLVER = "scrapy.resolver.CachingHostnameResolver"
 RETRY_TIMES = 2
 # Redirects are followed (Scrapy's RedirectMiddleware) up to REDIRECT_MAX_TIMES in a chain;
-# crawler/redirects.py fails a redirect loop or a longer chain with a `crawl_errors` row of
-# kind `redirect`. With REDIRECT_ENABLED = False none is followed, and that guard is not
+# crawler/middlewares/redirects.py fails a redirect loop or a longer chain with a `crawl_errors` row
+# of kind `redirect`. With REDIRECT_ENABLED = False none is followed, and that guard is not
 # installed (Scrapy's defaults, written here because the project reads them).
 REDIRECT_ENABLED = True
 REDIRECT_MAX_TIMES = 20
@@ -59,7 +59,7 @@ DOWNLOAD_WARNSIZE = 0
 MEMUSAGE_LIMIT_MB = 2048
 MEMUSAGE_CHECK_INTERVAL_SECONDS = 10.0
 
-# The crawl never leaves the site (see crawler/scope.py): only http(s) is downloaded
+# The crawl never leaves the site (see crawler/middlewares/scope.py): only http(s) is downloaded
 # (Scrapy's file: handler would read local files, ignoring robots.txt and DOWNLOAD_MAXSIZE;
 # an ftp: link to an HTTP port hangs the crawl), and ScopeMiddleware fails every request
 # (start requests and redirects included) whose host and port are not one of the site's.
@@ -67,10 +67,12 @@ MEMUSAGE_CHECK_INTERVAL_SECONDS = 10.0
 DOWNLOAD_HANDLERS = {"file": None, "ftp": None, "s3": None, "data": None}
 DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.offsite.OffsiteMiddleware": None,
-    "crawler.scope.ScopeMiddleware": 50,  # before RobotsTxtMiddleware (100)
-    "crawler.redirects.RedirectGuardMiddleware": 610,  # sees redirects before Scrapy (600)
-    "crawler.budget.CrawlBudget": 840,  # after robots.txt, before the download stats (850)
-    "crawler.scope.StopGuardMiddleware": 990,  # last: no new download once stopping
+    "crawler.middlewares.scope.ScopeMiddleware": 50,  # before RobotsTxtMiddleware (100)
+    # sees redirects before Scrapy's RedirectMiddleware (600)
+    "crawler.middlewares.redirects.RedirectGuardMiddleware": 610,
+    # after robots.txt, before the download stats (850)
+    "crawler.middlewares.budget.CrawlBudget": 840,
+    "crawler.middlewares.scope.StopGuardMiddleware": 990,  # last: no new download once stopping
 }
 
 # Extraction, then storage (a worker of a distributed crawl ships to the writer instead of
@@ -84,7 +86,7 @@ ITEM_PIPELINES = {
 ARCHIVE_DB = "archive.db"
 
 # Extraction runs in this many worker processes while the crawl goes on downloading
-# (see pipelines/extraction_pool.py, whose ExtractionPool takes its defaults from the
+# (see crawler/extraction_pool.py, whose ExtractionPool takes its defaults from the
 # EXTRACT_* settings here); None: one per CPU; 0: inline, in the crawl's process.
 EXTRACT_WORKERS = None
 # A page whose extraction takes longer than this (seconds) fails alone (a `crawl_errors`
@@ -99,8 +101,8 @@ EXTRACT_WORKER_PAGES = 500
 # (bench/crawl.py). With many more workers, raise it (about 600 KB a worker).
 SCRAPER_SLOT_MAX_ACTIVE_SIZE = 1_500_000
 # The crawl's process gives the memory freed by parsed pages back to the system this often
-# (seconds; 0: never, and crawler.extensions.MemoryTrimExtension is not installed; see
-# pipelines/memory.py), and each worker every ten pages.
+# (seconds; 0: never, and crawler.extensions.process.MemoryTrimExtension is not installed; see
+# crawler/extensions/memory.py), and each worker every ten pages.
 MEMORY_TRIM_SECONDS = 1.0
 # Tests only: pages holding a marker comment crash or hang their worker.
 EXTRACT_TEST_FAULTS = False
@@ -141,32 +143,32 @@ NEWS_BARREN_LISTINGS = 3
 # filters, facets, a calendar by query string); pagination and links with a headline for
 # a text do not count. 0: no limit.
 NEWS_MAX_QUERY_VARIANTS = 20
-# The crawl budget of each site and run (see crawler/budget.py): a run stops once it has
+# The crawl budget of each site and run (see crawler/middlewares/budget.py): a run stops once it has
 # received NEWS_MAX_PAGES responses or made NEWS_MAX_REQUESTS requests (0: no limit), and
 # ends with status `warning`, not complete; the next run goes on from the archive.
 NEWS_MAX_PAGES = 50_000
 NEWS_MAX_REQUESTS = 100_000
 
-# Incremental runs (see crawler/incremental.py and crawler/revisit.py): archived articles
-# are fetched again only when due; pagination stops at the first fully known listing page
-# unless NEWS_BACKFILL is set (`newsarchive crawl --backfill`).
-# A sitemap index's child sitemaps are read a few at a time (see crawler/pacing.py), after
-# the depth, URL length and referer middlewares have seen them.
+# Incremental runs (see crawler/middlewares/incremental.py and crawler/middlewares/revisit.py):
+# archived articles are fetched again only when due; pagination stops at the first fully known
+# listing page unless NEWS_BACKFILL is set (`newsarchive crawl --backfill`). A sitemap index's child
+# sitemaps are read a few at a time (see crawler/middlewares/pacing.py), after the depth, URL length
+# and referer middlewares have seen them.
 SPIDER_MIDDLEWARES = {
-    "crawler.incremental.IncrementalMiddleware": 950,
-    "crawler.pacing.SitemapPacer": 650,
+    "crawler.middlewares.incremental.IncrementalMiddleware": 950,
+    "crawler.middlewares.pacing.SitemapPacer": 650,
 }
 NEWS_BACKFILL = False
 REVISIT_RECENT_DAYS = 3  # articles whose latest date is this recent...
 REVISIT_RECENT_EVERY_HOURS = 6  # ...are fetched again this often,
 REVISIT_OLD_EVERY_DAYS = 30  # older ones this often (0: only when a sitemap or feed says)
 
-# Learned boilerplate (see pipelines/site_blocks.py): once a site has BOILERPLATE_MIN_PAGES
-# archived pages, a text block found on more than BOILERPLATE_SHARE of them is dropped
-# from its articles; so is a short one (at most BOILERPLATE_REPEAT_MAX_WORDS words) found
-# word for word on at least BOILERPLATE_MIN_REPEATS pages that are more than
-# BOILERPLATE_MIN_SHARE of them: one template's box on a site with several templates
-# (BOILERPLATE_MIN_REPEATS = 0 turns that rule off).
+# Learned boilerplate (see pipelines/extraction/site_blocks.py): once a site has
+# BOILERPLATE_MIN_PAGES archived pages, a text block found on more than BOILERPLATE_SHARE of them is
+# dropped from its articles; so is a short one (at most BOILERPLATE_REPEAT_MAX_WORDS words) found
+# word for word on at least BOILERPLATE_MIN_REPEATS pages that are more than BOILERPLATE_MIN_SHARE
+# of them: one template's box on a site with several templates (BOILERPLATE_MIN_REPEATS = 0 turns
+# that rule off).
 BOILERPLATE_ENABLED = True
 BOILERPLATE_MIN_PAGES = 10
 BOILERPLATE_SHARE = 0.5
@@ -183,11 +185,11 @@ REMOTE_CONTROL_ENABLED = False
 
 # One writer per archive, whatever starts the crawl (`newsarchive crawl`, `scrapy crawl news`),
 # and a stopping crawl (Ctrl-C, SIGTERM) ends within about 10 s whatever the servers do
-# (see crawler/extensions.py); freed memory goes back to the system during the crawl.
+# (see crawler/extensions/process.py); freed memory goes back to the system during the crawl.
 EXTENSIONS = {
-    "crawler.extensions.ArchiveLockExtension": 0,
+    "crawler.extensions.process.ArchiveLockExtension": 0,
     # The crawl's archive, opened once for the stages and middlewares, and its run's row.
-    "pipelines.archive_run.ArchiveRun": 0,
-    "crawler.extensions.StopDeadlineExtension": 0,
-    "crawler.extensions.MemoryTrimExtension": 0,
+    "crawler.extensions.archive_run.ArchiveRun": 0,
+    "crawler.extensions.process.StopDeadlineExtension": 0,
+    "crawler.extensions.process.MemoryTrimExtension": 0,
 }

@@ -16,7 +16,7 @@ A sites file declares one table per site::
     revisit_old_every_days = 30    # older articles: this often (0: only when a sitemap says)
 
 The crawl stays on the hosts of the start URLs, each exactly (no subdomains, no other
-ports; see `crawler/scope.py`), and on the `extra_hosts` listed (`host` or `host:port`).
+ports; see `crawler/middlewares/scope.py`), and on the `extra_hosts` listed (`host` or `host:port`).
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ from pathlib import Path
 
 from lxml.cssselect import CSSSelector, SelectorError
 
-from crawler.urls import InvalidURL, host_name, netloc, validate_start_url
+from crawler.pages.urls import InvalidURL, host_name, netloc, validate_start_url
 
 _LIST_KEYS = ("allowed_paths", "boilerplate_selectors", "feeds", "sitemaps", "extra_hosts")
 _REVISIT_KEYS = ("revisit_recent_days", "revisit_recent_every_hours", "revisit_old_every_days")
@@ -110,7 +110,7 @@ def load_sites(path: Path) -> list[SiteConfig]:
 
 def host_entry(entry: str) -> str | None:
     """An `extra_hosts` entry (`host` or `host:port`) in the form hosts are compared in
-    (`crawler.urls.host_name`, then the port); None if it is not one."""
+    (`crawler.pages.urls.host_name`, then the port); None if it is not one."""
     parsed = _split_host_entry(entry)
     if parsed is None or (parsed[1] is not None and not 0 < parsed[1] < 65536):
         return None

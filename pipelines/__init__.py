@@ -1,1 +1,2 @@
-"""newsarchive's item pipelines: extraction (with cleaning) and storage, and what they use."""
+"""The item pipelines (the extract, store and ship stages), the extraction library
+(`extraction/`) and the archive (`archive/`)."""

@@ -1,6 +1,6 @@
 """The extract stage: turns each `ArticlePage` into an `Article` (or a `CrawlError`).
 
-Pages are extracted in worker processes (`pipelines.extraction_pool`, `EXTRACT_WORKERS`
+Pages are extracted in worker processes (`crawler.extraction_pool`, `EXTRACT_WORKERS`
 of them, one per core by default; 0: inline), so the crawl goes on downloading meanwhile:
 `process_item` is a coroutine that awaits the page's extraction. Scrapy
 keeps a response "active" until its items are through the pipelines, and stops starting
@@ -8,7 +8,7 @@ downloads while the active responses exceed `SCRAPER_SLOT_MAX_ACTIVE_SIZE`: the 
 waiting for a worker are bounded by that.
 
 Learned boilerplate stays in this process: each extracted page's text blocks are counted
-for its site in memory (`pipelines.site_blocks.BlockLearner`), the blocks learned as the
+for its site in memory (`pipelines.extraction.site_blocks.BlockLearner`), the blocks learned as the
 site's boilerplate are dropped, and the page's blocks go on with the `Article` for the
 store stage to write with its batch.
 """
@@ -23,9 +23,9 @@ from scrapy.crawler import Crawler
 from scrapy.utils.defer import maybe_deferred_to_future
 
 from crawler import stats_keys
+from crawler.extensions.archive_run import ArchiveRun
 from crawler.items import Article, ArticlePage, CrawlError
-from pipelines.archive_run import ArchiveRun
-from pipelines.site_blocks import BlockLearner, LearningSettings
+from pipelines.extraction.site_blocks import BlockLearner, LearningSettings
 
 logger = logging.getLogger(__name__)
 
@@ -50,7 +50,7 @@ class ExtractPipeline:
         """Take the site's extra boilerplate selectors from the spider's site, if it has one,
         start the extraction workers, and read the site's block statistics."""
         # Imported here: trafilatura takes a noticeable part of the start-up of a command.
-        from pipelines.extraction_pool import ExtractionPool
+        from crawler.extraction_pool import ExtractionPool
 
         site = getattr(self.crawler.spider, "site", None)
         if site is not None:
@@ -100,7 +100,7 @@ class ExtractPipeline:
         # Decoded in the worker with the response's encoding, not a guess.
         future = self.pool.extract(item.body, item.url, SiteProfile(self.selectors), item.encoding)
         if not future.done():  # in a worker: wait in the reactor's thread (one learner)
-            from pipelines.extraction_pool import in_reactor
+            from crawler.extraction_pool import in_reactor
 
             await maybe_deferred_to_future(in_reactor(future).addErrback(lambda _: None))
         return self._finish(item, future)
@@ -108,7 +108,7 @@ class ExtractPipeline:
     def _finish(self, item: ArticlePage, done: Future[Any]) -> Article | CrawlError:
         """The `Article` of a page whose extraction is `done`, or the `CrawlError` of one
         whose extraction found nothing or failed."""
-        from pipelines.extraction_pool import ExtractionFailed
+        from crawler.extraction_pool import ExtractionFailed
 
         try:
             extracted = done.result()

@@ -8,7 +8,7 @@ same code as a local crawl's store stage (`pipelines/item_writes.py`):
   the name the worker gave its run; items are written in that run, and the articles new,
   updated, unchanged and not modified, and the errors, are added to its row;
 - `run_finished` entries finish the row: the worker's counts, the status
-  (`pipelines.run_status`), the URL shapes it learned;
+  (`pipelines.archive.run_status`), the URL shapes it learned;
 - a run whose worker's heartbeat expired before its end came (a killed worker) is
   recorded as interrupted.
 
@@ -17,7 +17,7 @@ Each batch is one transaction, which also records the id of its last entry
 is committed. A killed writer loses nothing: its unacknowledged entries are delivered to
 it again when it restarts, and those it had committed are recognised by their ids and
 not stored twice. Every few seconds the writer publishes, per site, a snapshot of what
-the archive knows (`pipelines/site_knowledge.py`) for the workers' next runs.
+the archive knows (`pipelines/archive/site_knowledge.py`) for the workers' next runs.
 """
 
 from __future__ import annotations
@@ -32,11 +32,11 @@ from typing import Any
 
 from crawler import stats_keys
 from crawler.distributed import keys
+from crawler.distributed.item_codec import decode_item, decode_message, encode_message
 from pipelines.archive import Archive, RunCounts
-from pipelines.item_codec import decode_item, decode_message, encode_message
+from pipelines.archive.run_status import RunFacts, run_status
+from pipelines.archive.site_knowledge import knowledge_of
 from pipelines.item_writes import write_item
-from pipelines.run_status import RunFacts, run_status
-from pipelines.site_knowledge import knowledge_of
 
 __all__ = ["WORKER_LOST", "IngestReport", "Ingester"]
 

@@ -2,7 +2,7 @@
 
 It takes the store stage's place in a worker (`crawler.distributed.worker_settings`):
 each `Article`, `NotModified`, `PageVisit` and `CrawlError` becomes an entry of the
-stream `newsarchive:items` (`pipelines/item_codec.py`), tagged with the worker's run,
+stream `newsarchive:items` (`crawler/distributed/item_codec.py`), tagged with the worker's run,
 which the writer (`newsarchive ingest`, `pipelines/ingest.py`) stores with the same code
 as a local crawl. While more than `REDIS_MAX_WAITING` entries wait for the writer (it is
 stopped, or slower than the workers), the stage waits: Scrapy starts no new downloads
@@ -27,9 +27,9 @@ from twisted.internet import task, threads
 
 from crawler import stats_keys
 from crawler.distributed import keys
+from crawler.distributed.item_codec import encode_item
 from crawler.distributed.signals import UNREACHABLE_ERRORS, report_unreachable
 from crawler.items import Article, CrawlError, NotModified, PageVisit
-from pipelines.item_codec import encode_item
 
 __all__ = ["ShipPipeline"]
 

@@ -18,9 +18,9 @@ from types import ModuleType
 import pytest
 
 from archive_samples import CHANGED_SLUG, add_hostile_article, change_article
-from crawler.demo.build import load_content
-from crawler.demo.server import SITE_DIR, SiteServer, serve_site
-from crawler.explore import free_port
+from newsarchive.demo.build import load_content
+from newsarchive.demo.server import SITE_DIR, SiteServer, serve_site
+from newsarchive.serve import free_port
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SEED_SLUG = "south-korea-to-normalise-military-pact-with-japan"
@@ -65,7 +65,7 @@ def run_cli(
 ) -> subprocess.CompletedProcess:
     """Run `newsarchive ARGS...` in a subprocess, as a user would, and capture its output."""
     return subprocess.run(
-        [sys.executable, "-m", "crawler", *args],
+        [sys.executable, "-m", "newsarchive", *args],
         cwd=cwd or REPO_ROOT,
         capture_output=True,
         text=True,
@@ -121,7 +121,7 @@ def serve_datasette(db_path: Path, *options: str, log: Path | None = None) -> It
         output = stack.enter_context(log.open("w"))
         process = subprocess.Popen(
             [
-                *(sys.executable, "-m", "crawler", "serve"),
+                *(sys.executable, "-m", "newsarchive", "serve"),
                 *("--db", str(db_path), "--port", str(port)),
                 *options,
             ],

@@ -29,7 +29,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from site_builder import CHINESE_STORY, JAPANESE_STORY, STORIES, ModernSite, Story
 
-from crawler.demo.server import SiteRequestHandler, SiteServer, serve_site
+from newsarchive.demo.server import SiteRequestHandler, SiteServer, serve_site
 
 __all__ = [
     "ARTICLES",

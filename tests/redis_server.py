@@ -12,7 +12,7 @@ from pathlib import Path
 
 import redis
 
-from crawler.explore import free_port
+from newsarchive.serve import free_port
 
 __all__ = ["REDIS_SERVER", "redis_process", "redis_server"]
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import ClassVar
 
-from crawler.demo.server import SiteRequestHandler, SiteServer
+from newsarchive.demo.server import SiteRequestHandler, SiteServer
 
 __all__ = [
     "CHINESE_STORY",

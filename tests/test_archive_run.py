@@ -1,4 +1,4 @@
-"""One archive and one run per crawl (`pipelines.archive_run.ArchiveRun`)."""
+"""One archive and one run per crawl (`crawler.extensions.archive_run.ArchiveRun`)."""
 
 from __future__ import annotations
 
@@ -13,8 +13,8 @@ from scrapy.utils.test import get_crawler
 
 from conftest import REPO_ROOT, rows
 from crawler import settings as project_module
-from crawler.demo.server import SiteServer
-from pipelines.archive_run import ArchiveRun
+from crawler.extensions.archive_run import ArchiveRun
+from newsarchive.demo.server import SiteServer
 
 TESTS = REPO_ROOT / "tests"  # where the probe extension is imported from
 
@@ -53,7 +53,7 @@ def test_a_crawl_holds_one_connection_to_its_archive(demo_site: SiteServer, tmp_
         [
             sys.executable,
             "-m",
-            "crawler",
+            "newsarchive",
             "crawl",
             demo_site.base_url,
             "--db",

@@ -8,8 +8,8 @@ from __future__ import annotations
 from lxml.html import HtmlElement, fromstring
 
 from pipelines.extraction import extract_article
-from pipelines.line_rules import clean_lines
-from pipelines.pruning import prune_boilerplate
+from pipelines.extraction.line_rules import clean_lines
+from pipelines.extraction.pruning import prune_boilerplate
 
 URL = "https://notes.example.org/2025/12/release-report/"
 

@@ -16,7 +16,7 @@ from test_crawl_demo import SEED_BOILERPLATE
 
 from archive_samples import HOSTILE_PARAGRAPHS, HOSTILE_TITLE, HOSTILE_URL
 from conftest import REPO_ROOT, SEED_SLUG, SEED_TITLE, rows
-from crawler.demo.build import story_paragraphs
+from newsarchive.demo.build import story_paragraphs
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [

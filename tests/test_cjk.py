@@ -9,11 +9,11 @@ import json
 import pytest
 from lxml.html import fromstring
 
-from pipelines.extraction import MIN_PARAGRAPH_WORDS, extract_article
-from pipelines.line_rules import clean_lines
-from pipelines.site_blocks import fingerprint, page_blocks
-from pipelines.standfirst import find_standfirst
-from pipelines.words import count_words, word_key, word_phrase
+from pipelines.extraction.core import MIN_PARAGRAPH_WORDS, extract_article
+from pipelines.extraction.line_rules import clean_lines
+from pipelines.extraction.site_blocks import fingerprint, page_blocks
+from pipelines.extraction.standfirst import find_standfirst
+from pipelines.extraction.words import count_words, word_key, word_phrase
 
 JAPANESE = [
     "気象庁によりますと、前線の影響で西日本を中心に大気の状態が非常に不安定になり、"

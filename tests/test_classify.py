@@ -5,14 +5,14 @@ import json
 import lxml.html
 import pytest
 
-from crawler.classify import (
+from crawler.pages.classify import (
     PageKind,
     article_score,
     classify_page,
     looks_like_article_url,
 )
-from crawler.structured_data import jsonld_article, jsonld_objects, meta_value, meta_values
-from crawler.urls import InvalidURL, netloc, normalize_url, path_of, validate_start_url
+from crawler.pages.structured_data import jsonld_article, jsonld_objects, meta_value, meta_values
+from crawler.pages.urls import InvalidURL, netloc, normalize_url, path_of, validate_start_url
 from sample_text import parse
 
 BASE = "http://127.0.0.1:8765"

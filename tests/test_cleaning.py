@@ -3,8 +3,8 @@
 import lxml.html
 import pytest
 
-from pipelines.line_rules import clean_lines, is_boilerplate_line
-from pipelines.pruning import prune_boilerplate
+from pipelines.extraction.line_rules import clean_lines, is_boilerplate_line
+from pipelines.extraction.pruning import prune_boilerplate
 from sample_text import STORY, parse
 
 LINKED_SENTENCE = (

@@ -77,7 +77,7 @@ def _run_demo(tmp_path: Path, port: int) -> tuple[str, str]:
         [
             sys.executable,
             "-m",
-            "crawler",
+            "newsarchive",
             "demo",
             "--db",
             str(tmp_path / "d.db"),

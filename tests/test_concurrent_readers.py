@@ -18,7 +18,7 @@ from test_extraction_pool import SlowHandler, build_site, wait_for
 from test_storage_faults import whole_articles
 
 from conftest import rows, run_cli, serve_datasette
-from crawler.demo.server import serve_site
+from newsarchive.demo.server import serve_site
 from pipelines.archive import Archive
 
 COUNT_SQL = "select count(*) as n from articles"

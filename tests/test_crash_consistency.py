@@ -29,7 +29,7 @@ from test_extraction_pool import (
 from test_storage_faults import whole_articles
 
 from conftest import rows, run_cli
-from crawler.demo.server import serve_site
+from newsarchive.demo.server import serve_site
 
 SEED = 20240611
 ARTICLES = 150

@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 from conftest import rows, run_cli
-from crawler.demo.build import article_path, story_paragraphs
+from newsarchive.demo.build import article_path, story_paragraphs
 
 SEED_SLUG = "south-korea-to-normalise-military-pact-with-japan"
 SEED_BOILERPLATE = [

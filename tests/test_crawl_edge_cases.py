@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from conftest import REPO_ROOT, rows, run_cli
-from crawler.demo.server import SiteRequestHandler, serve_site
+from newsarchive.demo.server import SiteRequestHandler, serve_site
 
 STORY = (
     "The ferry operator added two evening crossings to the timetable on Friday, saying "
@@ -138,7 +138,7 @@ def test_interrupted_crawl_keeps_what_it_archived(tmp_path: Path):
     with serve_site(root, handler_class=SlowHandler) as server:
         process = subprocess.Popen(
             [
-                *(sys.executable, "-m", "crawler", "crawl", server.base_url, "--db", str(db)),
+                *(sys.executable, "-m", "newsarchive", "crawl", server.base_url, "--db", str(db)),
                 *("-s", "AUTOTHROTTLE_ENABLED=False", "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=2"),
             ],
             cwd=REPO_ROOT,

@@ -22,18 +22,18 @@ from scrapy.utils.test import get_crawler
 from twisted.python.failure import Failure
 
 from conftest import REPO_ROOT, rows, run_cli
-from crawler.demo.server import SiteRequestHandler, SiteServer, serve_site
 from crawler.items import CrawlError
-from crawler.scope import (
+from crawler.middlewares.scope import (
     OffsiteRequest,
     ScopeMiddleware,
     check_url,
     host_port,
     site_host_ports,
 )
+from crawler.pages.urls import is_fetchable
 from crawler.sites import SitesFileError, load_sites, site_from_urls
 from crawler.spiders.news import NewsSpider
-from crawler.urls import is_fetchable
+from newsarchive.demo.server import SiteRequestHandler, SiteServer, serve_site
 from pipelines.archive import Archive
 
 SECRET = "LOCAL-FILE-MARKER-5f3a9c"  # in a local file that a crawl must never read
@@ -318,7 +318,7 @@ def test_stop_signal_ends_a_crawl_held_by_a_silent_server(tmp_path: Path):
         db = tmp_path / "a.db"
         process = subprocess.Popen(
             [
-                *(sys.executable, "-m", "crawler", "crawl", "--sites", str(sites)),
+                *(sys.executable, "-m", "newsarchive", "crawl", "--sites", str(sites)),
                 *("--db", str(db), "--no-throttle", "-s", f"DOWNLOAD_TIMEOUT={TIMEOUT}"),
             ],
             cwd=REPO_ROOT,

@@ -29,8 +29,8 @@ from conftest import (
     rows,
     serve_datasette,
 )
-from crawler.demo.build import story_paragraphs
-from crawler.explore import PLUGINS_DIR, datasette_metadata
+from newsarchive.demo.build import story_paragraphs
+from newsarchive.serve import PLUGINS_DIR, datasette_metadata
 
 DB = "newsroom"
 
@@ -406,7 +406,7 @@ def test_public_prints_a_warning(demo_archive: Path):
         [
             sys.executable,
             "-m",
-            "crawler",
+            "newsarchive",
             "serve",
             "--db",
             str(demo_archive),
@@ -459,7 +459,7 @@ def test_metadata_follows_the_archive_name():
 
 
 def _plugin(name: str) -> ModuleType:
-    """A module of `crawler/datasette/plugins/` (loaded by Datasette from that folder)."""
+    """A module of `newsarchive/datasette/plugins/` (loaded by Datasette from that folder)."""
     path = PLUGINS_DIR / f"{name}.py"
     spec = importlib.util.spec_from_file_location(f"plugin_{name}", path)
     module = importlib.util.module_from_spec(spec)

@@ -6,7 +6,7 @@ import json
 import lxml.html
 
 from pipelines.extraction import extract_article
-from pipelines.metadata import page_metadata
+from pipelines.extraction.metadata import page_metadata
 
 URL = "https://www.harbourlight.example/news/pier-reopens/"
 DATED_URL = "https://www.harbourlight.example/2024/05/17/pier-reopens/"

@@ -5,12 +5,12 @@ from __future__ import annotations
 import urllib.request
 from pathlib import Path
 
-from crawler.demo.build import article_path, build_site, load_content
-from crawler.demo.server import SITE_DIR
+from newsarchive.demo.build import article_path, build_site, load_content
+from newsarchive.demo.server import SITE_DIR
 
 
 def test_committed_site_is_built_from_content(tmp_path: Path):
-    """`crawler/demo/site/` is what `python -m crawler.demo.build` makes of content.json."""
+    """`newsarchive/demo/site/` is what `python -m newsarchive.demo.build` makes of content.json."""
     out = tmp_path / "site"
     built = {p.relative_to(out): p.read_bytes() for p in build_site(load_content(), out)}
     committed = {

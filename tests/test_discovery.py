@@ -5,7 +5,7 @@ import gzip
 import lxml.html
 import pytest
 
-from crawler.discovery import (
+from crawler.pages.discovery import (
     DiscoveredURL,
     feed_entries,
     feed_links,

@@ -30,22 +30,22 @@ import zstandard
 from redis_server import redis_process, redis_server
 
 from conftest import bench_module, rows, run_cli
-from crawler.demo.build import article_path
-from crawler.demo.server import SITE_DIR, SiteRequestHandler, SiteServer, serve_site
 from crawler.distributed import keys
-from crawler.explore import free_port
-from crawler.items import Article, ArticlePage, CrawlError, NotModified, PageVisit
-from crawler.url_shapes import url_template
-from pipelines.archive import Archive
-from pipelines.extraction import ExtractedArticle
-from pipelines.ingest import Ingester
-from pipelines.item_codec import (
+from crawler.distributed.item_codec import (
     ITEM_FORMAT,
     decode_item,
     decode_message,
     encode_item,
     encode_message,
 )
+from crawler.items import Article, ArticlePage, CrawlError, NotModified, PageVisit
+from crawler.pages.url_shapes import url_template
+from newsarchive.demo.build import article_path
+from newsarchive.demo.server import SITE_DIR, SiteRequestHandler, SiteServer, serve_site
+from newsarchive.serve import free_port
+from pipelines.archive import Archive
+from pipelines.extraction import ExtractedArticle
+from pipelines.ingest import Ingester
 
 IDLE_SECONDS = 4
 WORKER_TIMEOUT = 3
@@ -111,11 +111,11 @@ class Fleet:
     processes: list[Process] = field(default_factory=list)
 
     def start(self, name: str, *args: str) -> Process:
-        """Start `newsarchive ARGS...` (as `python -m crawler`) in `folder`."""
+        """Start `newsarchive ARGS...` (as `python -m newsarchive`) in `folder`."""
         log = self.folder / f"{name}.log"
         with log.open("wb") as output:
             popen = subprocess.Popen(
-                [sys.executable, "-m", "crawler", *args],
+                [sys.executable, "-m", "newsarchive", *args],
                 cwd=self.folder,
                 stdout=output,
                 stderr=subprocess.STDOUT,

@@ -5,12 +5,13 @@ from __future__ import annotations
 import click
 import pytest
 
-from crawler.cli import cli
-from pipelines.schema_doc import README, readme_block
+from newsarchive.cli import cli
+from pipelines.archive.schema_doc import README, readme_block
 
 
 def test_readme_schema_is_current():
-    """The README's schema block is what a fresh archive has (`python -m pipelines.schema_doc
+    """The README's schema block is what a fresh archive has (`python -m
+    pipelines.archive.schema_doc
     --write` regenerates it)."""
     assert readme_block() in README.read_text(encoding="utf-8")
 

@@ -6,16 +6,16 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from crawler.explore import datasette_metadata
+from newsarchive.serve import datasette_metadata
 from pipelines.archive import Archive
-from pipelines.schema_doc import README
+from pipelines.archive.schema_doc import README
 
 ROOT = README.parent
-CODE_PACKAGES = ("crawler", "pipelines")
-GENERATED = ("crawler/demo/site",)  # the demo site's static files, built from content.json
+CODE_PACKAGES = ("newsarchive", "crawler", "pipelines")
+GENERATED = ("newsarchive/demo/site",)  # the demo site's static files, built from content.json
 NOT_SOURCE = {".venv", ".git", "node_modules", "artifacts", "build", "dist"}
 CODE_MAP_HEADER = "| where | what |"
-# A backticked name in the code map that is a file or folder: `crawler/urls.py`,
+# A backticked name in the code map that is a file or folder: `crawler/pages/urls.py`,
 # `templates/`, `content.json` (not `url_key`, `ArticlePage` or `newsarchive reextract`).
 PATH_NAME = re.compile(r"^[\w.-]+(?:/[\w.-]+)*(?:/|\.(?:py|yml|yaml|json|html|toml|cfg|md))$")
 FTS_SHADOW = re.compile(r"_fts_(?:data|idx|docsize|config|content)$")
@@ -39,7 +39,7 @@ def code_map_rows() -> list[tuple[str, str]]:
 def named_paths() -> set[str]:
     """Every path the code map names, relative to the repository root, folders without
     their trailing slash: each backticked name of a row's `where` cell, and, in a row whose
-    `where` is one folder (`crawler/demo/`), the file and folder names its `what` cell
+    `where` is one folder (`newsarchive/demo/`), the file and folder names its `what` cell
     gives inside that folder (`build.py`, `plugins/newsarchive_views.py`)."""
     paths = set()
     for where, what in code_map_rows():
@@ -79,9 +79,9 @@ def test_code_map_names_only_what_exists():
 def test_code_map_names_every_package_and_module():
     """The code map tells a newcomer where each piece of code lives, down to the module:
     every Python package of the repository and every module of `crawler/` and `pipelines/`
-    (not `__init__.py` files, not the generated `crawler/demo/site/`) is named in it, by
+    (not `__init__.py` files, not the generated `newsarchive/demo/site/`) is named in it, by
     its full path in a row's `where` cell, or by its name inside a folder that is a row's
-    only `where` (the `crawler/demo/` row naming `server.py`). A package counts as named
+    only `where` (the `newsarchive/demo/` row naming `server.py`). A package counts as named
     only by its folder (`crawler/spiders/`), not through one of its modules."""
     packages, modules = source_tree()
     named = named_paths()

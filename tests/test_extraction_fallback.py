@@ -7,10 +7,10 @@ from __future__ import annotations
 import pytest
 import trafilatura
 
-from pipelines.extraction import _is_fast_text_kept, _is_page_dump, extract_article
-from pipelines.line_rules import is_code_line
-from pipelines.pruning import loose_prose_chars, prose_chars, prune_boilerplate
-from pipelines.words import count_words
+from pipelines.extraction.core import _is_fast_text_kept, _is_page_dump, extract_article
+from pipelines.extraction.line_rules import is_code_line
+from pipelines.extraction.pruning import loose_prose_chars, prose_chars, prune_boilerplate
+from pipelines.extraction.words import count_words
 from sample_text import STORY, parse
 
 URL = "https://www.coastline-gazette.com/2023/03/18/harbour-pier-to-close/"

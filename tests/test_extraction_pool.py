@@ -16,8 +16,8 @@ import pytest
 
 from conftest import REPO_ROOT, rows, run_cli
 from crawler import stats_keys
-from crawler.demo.server import SITE_DIR, SiteRequestHandler, serve_site
-from pipelines.extraction_pool import TEST_FAULT_MARKERS, ExtractionFailed, ExtractionPool
+from crawler.extraction_pool import TEST_FAULT_MARKERS, ExtractionFailed, ExtractionPool
+from newsarchive.demo.server import SITE_DIR, SiteRequestHandler, serve_site
 
 TOWNS = ["Kestrel Bay", "Marrow Point", "Lowfield", "Ashby Cove", "Tern Island", "Wexcombe"]
 ARTICLE_COLUMNS = (
@@ -75,7 +75,17 @@ def crawl_process(url: str, db: Path, *settings: str, capture: bool = True) -> s
     options = [item for setting in settings for item in ("-s", setting)]
     output = subprocess.PIPE if capture else subprocess.DEVNULL
     return subprocess.Popen(
-        [sys.executable, "-m", "crawler", "crawl", url, "--db", str(db), "--no-throttle", *options],
+        [
+            sys.executable,
+            "-m",
+            "newsarchive",
+            "crawl",
+            url,
+            "--db",
+            str(db),
+            "--no-throttle",
+            *options,
+        ],
         cwd=REPO_ROOT,
         stdout=output,
         stderr=output,

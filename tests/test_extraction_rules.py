@@ -7,12 +7,12 @@ import json
 
 import pytest
 
-from pipelines.authors import clean_authors, is_site_name, split_names
 from pipelines.extraction import extract_article
-from pipelines.line_rules import clean_lines, is_boilerplate_line
-from pipelines.metadata import page_metadata
-from pipelines.pruning import prune_boilerplate
-from pipelines.titles import headline, strip_site_name
+from pipelines.extraction.authors import clean_authors, is_site_name, split_names
+from pipelines.extraction.line_rules import clean_lines, is_boilerplate_line
+from pipelines.extraction.metadata import page_metadata
+from pipelines.extraction.pruning import prune_boilerplate
+from pipelines.extraction.titles import headline, strip_site_name
 from sample_text import STORY, parse
 
 URL = "https://www.coastline-gazette.com/2023/03/18/harbour-pier-to-close/"

@@ -70,7 +70,7 @@ def crawl_fault_site(folder: Path, *options: str) -> Crawl:
     with serve_fault_site(site) as server, output.open("w") as out:
         process = subprocess.Popen(
             [
-                *(sys.executable, "-m", "crawler", "crawl", server.base_url, "--db", str(db)),
+                *(sys.executable, "-m", "newsarchive", "crawl", server.base_url, "--db", str(db)),
                 *("--no-throttle", *SETTINGS, *options),
             ],
             cwd=REPO_ROOT,

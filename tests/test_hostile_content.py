@@ -16,9 +16,13 @@ from scrapy.utils.gz import gunzip
 from scrapy.utils.test import get_crawler
 from twisted.python.failure import Failure
 
-from crawler.budget import CrawlBudget, budget_warning
-from crawler.classify import classify_page
-from crawler.discovery import (
+from crawler.items import CrawlError, PageVisit
+from crawler.limits import budget_warning
+from crawler.middlewares.budget import CrawlBudget
+from crawler.middlewares.pacing import SitemapPacer
+from crawler.middlewares.redirects import RedirectError, RedirectGuardMiddleware
+from crawler.pages.classify import classify_page
+from crawler.pages.discovery import (
     SitemapTooLarge,
     feed_links,
     page_number,
@@ -26,14 +30,11 @@ from crawler.discovery import (
     sitemap_entries,
     unpack_sitemap,
 )
-from crawler.items import CrawlError, PageVisit
-from crawler.pacing import SitemapPacer
-from crawler.redirects import RedirectError, RedirectGuardMiddleware
+from crawler.pages.structured_data import jsonld_article, jsonld_by_id, jsonld_types
 from crawler.sites import site_from_urls
 from crawler.spiders.news import NewsSpider
-from crawler.structured_data import jsonld_article, jsonld_by_id, jsonld_types
-from pipelines.authors import ld_author_names
-from pipelines.encoding import page_encoding, page_text
+from pipelines.extraction.authors import ld_author_names
+from pipelines.extraction.encoding import page_encoding, page_text
 
 BASE = "http://127.0.0.1:8000/"
 FRENCH = "À Lyon, le marché ferme après cent ans : « un crève-cœur », 900 € de loyer."

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from conftest import rows, run_cli
-from crawler.demo.newsroom import Newsroom, generate_articles
-from crawler.demo.server import SiteServer, serve_site
+from newsarchive.demo.server import SiteServer, serve_site
+from newsroom import Newsroom, generate_articles
 
 ARTICLE_PATH = re.compile(r"^/\d{4}/\d{2}/\d{2}/[^/]+/$")
 

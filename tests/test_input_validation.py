@@ -24,12 +24,12 @@ from site_builder import STORIES, ModernSite, write_page, write_robots
 from stop_servers import silent_server, wait_for
 
 from conftest import REPO_ROOT, rows, run_cli
-from crawler.demo.server import SiteServer, serve_site
-from crawler.overrides import READ_AS_FLOAT, READ_AS_INT, parse_overrides, project_settings
-from crawler.scope import check_url, host_port, site_host_ports
+from crawler.middlewares.scope import check_url, host_port, site_host_ports
+from crawler.pages.urls import InvalidURL, netloc, normalize_url, validate_start_url
 from crawler.sites import SiteConfig, site_from_urls
-from crawler.urls import InvalidURL, netloc, normalize_url, validate_start_url
-from pipelines.archive_lock import archive_lock, holds_lock, lock_path
+from newsarchive.demo.server import SiteServer, serve_site
+from newsarchive.overrides import READ_AS_FLOAT, READ_AS_INT, parse_overrides, project_settings
+from pipelines.archive.lock import archive_lock, holds_lock, lock_path
 
 SITE = ModernSite("The Riverside Courier", nav=(("Home", "/"),))
 ARTICLE_PATHS = [f"/2024/04/1{n}/story-{n}/" for n in range(3)]
@@ -73,7 +73,7 @@ def lock_held(db: Path, running_site: str | None = None) -> Iterator[None]:
         "import sys\n"
         "from pathlib import Path\n"
         "from pipelines.archive import Archive\n"
-        "from pipelines.archive_lock import archive_lock\n"
+        "from pipelines.archive.lock import archive_lock\n"
         "db = Path(sys.argv[1])\n"
         "with archive_lock(db):\n"
         "    if sys.argv[2]:\n"
@@ -163,7 +163,7 @@ def _settings_read(method: str) -> set[str]:
     """The settings the project's code reads with `settings.<method>("NAME"...)`."""
     pattern = re.compile(rf'\.{method}\(\s*"([A-Z0-9_]+)"')
     names: set[str] = set()
-    for folder in ("crawler", "pipelines"):
+    for folder in ("newsarchive", "crawler", "pipelines"):
         for path in (REPO_ROOT / folder).rglob("*.py"):
             names.update(pattern.findall(path.read_text(encoding="utf-8")))
     return names

@@ -1,4 +1,4 @@
-"""Memory freed by parsed pages goes back to the system (`pipelines.memory`): without it
+"""Memory freed by parsed pages goes back to the system (`crawler.extensions.memory`): without it
 glibc keeps it, and a long crawl's resident memory creeps up."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ from pathlib import Path
 
 import lxml.html
 
-from pipelines.memory import release_free_memory
+from crawler.extensions.memory import release_free_memory
 
 PAGE = (
     "<html><body>"

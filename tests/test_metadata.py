@@ -6,7 +6,7 @@ import lxml.html
 import pytest
 
 from pipelines.extraction import EXTRACTOR_VERSION, SiteProfile, extract_article
-from pipelines.metadata import clean_authors, iso_date, page_metadata
+from pipelines.extraction.metadata import clean_authors, iso_date, page_metadata
 from sample_text import STORY, parse
 
 BASE = "http://127.0.0.1:8765"

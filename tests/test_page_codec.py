@@ -13,8 +13,8 @@ import zstandard
 from sqlite_utils import Database
 
 from crawler.items import ArticlePage
-from pipelines import page_codec
-from pipelines.archive import Archive, migrations
+from pipelines.archive import Archive, page_codec
+from pipelines.archive.migrations import migrations
 from pipelines.extraction import ExtractedArticle
 
 TRAIN_AFTER = page_codec.TRAIN_AFTER

@@ -9,10 +9,10 @@ from pathlib import Path
 
 from conftest import rows, run_cli
 from crawler.items import ArticlePage
+from newsarchive.reextract import reextract
 from pipelines.archive import Archive, content_hash
 from pipelines.extraction import EXTRACTOR_VERSION, extract_article
-from pipelines.reextract import reextract
-from pipelines.site_blocks import BlockLearner, LearningSettings
+from pipelines.extraction.site_blocks import BlockLearner, LearningSettings
 from sample_text import STORY
 
 URL = "http://127.0.0.1:8765/2023/03/18/harbour-pier-to-close/"

@@ -5,8 +5,8 @@ from datetime import UTC, datetime, timedelta, timezone
 import pytest
 from scrapy.settings import Settings
 
-from crawler.overrides import project_settings
-from crawler.revisit import RevisitPolicy, is_due, parse_time
+from crawler.middlewares.revisit import RevisitPolicy, is_due, parse_time
+from newsarchive.overrides import project_settings
 
 NOW = datetime(2026, 11, 28, 6, 0, tzinfo=UTC)
 DEFAULT = RevisitPolicy()

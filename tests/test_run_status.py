@@ -1,4 +1,4 @@
-"""A run's status as a pure function of what it did (`pipelines.run_status`), and the
+"""A run's status as a pure function of what it did (`pipelines.archive.run_status`), and the
 stats keys its inputs are counted under, named in one module (`crawler.stats_keys`)."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import pytest
 
 from crawler import stats_keys
 from pipelines.archive import RunCounts
-from pipelines.run_status import RunFacts, run_status
+from pipelines.archive.run_status import RunFacts, run_status
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 STATS_METHODS = frozenset({"inc_value", "get_value", "set_value", "max_value", "min_value"})
@@ -116,7 +116,7 @@ def test_stats_keys_are_named_in_one_module() -> None:
     their own: the keys one component writes and another reads cannot drift apart."""
     sources = [
         path
-        for folder in ("crawler", "pipelines")
+        for folder in ("newsarchive", "crawler", "pipelines")
         for path in sorted((REPO_ROOT / folder).rglob("*.py"))
         if "site" not in path.relative_to(REPO_ROOT).parts
     ]

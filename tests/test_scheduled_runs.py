@@ -16,11 +16,11 @@ from pathlib import Path
 import pytest
 
 from conftest import REPO_ROOT, rows, run_cli
-from crawler.demo.newsroom import Newsroom, generate_articles
-from crawler.demo.server import SiteServer, serve_site
+from newsarchive.demo.server import SiteServer, serve_site
+from newsroom import Newsroom, generate_articles
 
 ARTICLE_PATH = re.compile(r"^/\d{4}/\d{2}/\d{2}/[^/]+/$")
-CLI = (sys.executable, "-m", "crawler")
+CLI = (sys.executable, "-m", "newsarchive")
 N_ARTICLES = 120
 # Slow enough that a run can be killed in the middle.
 SLOW = ("-s", "CONCURRENT_REQUESTS_PER_DOMAIN=1", "-s", "DOWNLOAD_DELAY=0.02")
@@ -196,7 +196,7 @@ def test_lock_file_is_released_by_a_killed_process(tmp_path: Path):
             sys.executable,
             "-c",
             "import sys, time; from pathlib import Path;"
-            "from pipelines.archive_lock import archive_lock\n"
+            "from pipelines.archive.lock import archive_lock\n"
             "with archive_lock(Path(sys.argv[1])):\n"
             "    print('locked', flush=True); time.sleep(60)",
             str(db),

@@ -15,15 +15,15 @@ from scrapy.exceptions import NotConfigured
 from scrapy.utils.test import get_crawler
 
 from crawler import settings as project_module
-from crawler.budget import CrawlBudget
-from crawler.extensions import MemoryTrimExtension
-from crawler.overrides import project_settings
-from crawler.redirects import RedirectGuardMiddleware
-from crawler.revisit import RevisitPolicy
-from pipelines.site_blocks import LearningSettings
+from crawler.extensions.process import MemoryTrimExtension
+from crawler.middlewares.budget import CrawlBudget
+from crawler.middlewares.redirects import RedirectGuardMiddleware
+from crawler.middlewares.revisit import RevisitPolicy
+from newsarchive.overrides import project_settings
+from pipelines.extraction.site_blocks import LearningSettings
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-SOURCE_DIRS = ("crawler", "pipelines")
+SOURCE_DIRS = ("newsarchive", "crawler", "pipelines")
 # Methods that only Scrapy's settings have: checked whatever the object is called.
 SETTINGS_ONLY_GETTERS = frozenset(
     {"getbool", "getint", "getfloat", "getlist", "getdict", "getdictorlist", "getwithbase"}

@@ -11,11 +11,15 @@ from scrapy.settings import Settings
 
 from conftest import rows, run_cli
 from crawler import settings as project_settings
-from crawler.demo.server import serve_site
-from pipelines import site_blocks
+from newsarchive.demo.server import serve_site
 from pipelines.archive import Archive
-from pipelines.extraction import ExtractedArticle, extract_article
-from pipelines.site_blocks import BlockLearner, LearningSettings, fingerprint, page_blocks
+from pipelines.extraction import ExtractedArticle, extract_article, site_blocks
+from pipelines.extraction.site_blocks import (
+    BlockLearner,
+    LearningSettings,
+    fingerprint,
+    page_blocks,
+)
 
 # A paragraph the site puts under every article: plain text in the article body, no
 # boilerplate class, no promo wording.

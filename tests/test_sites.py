@@ -4,8 +4,8 @@ import re
 
 import pytest
 
+from crawler.pages.urls import InvalidURL
 from crawler.sites import SiteConfig, SitesFileError, load_sites, select_site, site_from_urls
-from crawler.urls import InvalidURL
 
 VALID = """\
 # Two sites to archive.

@@ -2,7 +2,7 @@
 
 import pytest
 
-from crawler.revisit import RevisitPolicy
+from crawler.middlewares.revisit import RevisitPolicy
 from crawler.sites import SiteConfig, SitesFileError, load_sites
 
 INCREMENTAL = """\

@@ -18,8 +18,8 @@ from site_builder import STORIES, ModernSite, write_page, write_robots
 from stop_servers import silent_server, trickling_server, wait_for
 
 from conftest import REPO_ROOT, rows, run_cli
-from crawler.demo.server import serve_site
-from crawler.extensions import STOP_FORCE_SECONDS, STOP_GRACE_SECONDS
+from crawler.extensions.process import STOP_FORCE_SECONDS, STOP_GRACE_SECONDS
+from newsarchive.demo.server import serve_site
 
 SITE = ModernSite("The Riverside Courier", nav=(("Home", "/"),))
 ARTICLE = "/2024/04/12/bridge-repairs/"
@@ -39,7 +39,7 @@ def write_site(root: Path, stuck_base: str) -> None:
 def start_crawl(sites: Path, db: Path) -> subprocess.Popen:
     """`newsarchive crawl --sites FILE` with the default timeouts and retries."""
     return subprocess.Popen(
-        [sys.executable, "-m", "crawler", "crawl", "--sites", str(sites), "--db", str(db)],
+        [sys.executable, "-m", "newsarchive", "crawl", "--sites", str(sites), "--db", str(db)],
         cwd=REPO_ROOT,
         stdin=subprocess.DEVNULL,
         stdout=subprocess.PIPE,

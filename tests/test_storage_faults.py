@@ -29,9 +29,9 @@ import pytest
 from test_extraction_pool import SlowHandler, archived, build_site, crawl_process, wait_for
 
 from conftest import rows, run_cli
-from crawler.demo.server import SiteServer, serve_site
+from newsarchive.demo.server import SiteServer, serve_site
 from pipelines.archive import Archive
-from pipelines.store_stage import ArchiveWriter
+from pipelines.archive.writer import ArchiveWriter
 
 RESERVE = 256 * 1024  # room left on the full disk: a few WAL frames, not 40 articles' worth
 TMPFS_SIZE = "16m"  # a whole crawl of these sites needs about 3 MiB

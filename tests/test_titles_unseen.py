@@ -6,8 +6,8 @@ import json
 import lxml.html
 import pytest
 
-from pipelines.metadata import page_metadata
-from pipelines.titles import headline
+from pipelines.extraction.metadata import page_metadata
+from pipelines.extraction.titles import headline
 
 URL = "https://www.harbourlight.example/2024/05/pier-reopens/"
 DESCRIPTION = "The eastern pier reopens on Saturday after two years of repairs to its deck."

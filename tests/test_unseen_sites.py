@@ -23,7 +23,7 @@ from site_builder import (
 )
 
 from conftest import rows, run_cli
-from crawler.demo.server import SiteServer, serve_site
+from newsarchive.demo.server import SiteServer, serve_site
 
 
 def crawl(server: SiteServer, db: Path):

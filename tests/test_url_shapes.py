@@ -2,8 +2,8 @@
 
 import pytest
 
-from crawler.url_shapes import ShapeBook, coarse_template, url_template
-from crawler.urls import url_key
+from crawler.pages.url_shapes import ShapeBook, coarse_template, url_template
+from crawler.pages.urls import url_key
 
 BASE = "http://127.0.0.1:8765"
 

@@ -2,7 +2,7 @@
 
 import lxml.html
 
-from crawler.walls import wall_reason
+from crawler.pages.walls import wall_reason
 
 CLOUDFLARE_CHALLENGE = """\
 <!DOCTYPE html>

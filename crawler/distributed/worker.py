@@ -5,7 +5,7 @@ duplicate filter (`crawler/distributed/scheduler.py`), requests and seen-sets pe
 Redis, the items shipped to the writer's stream (`pipelines/ship_stage.py`) instead of
 stored, no archive and no archive lock. `WorkerRun` takes the place of the crawl's
 `ArchiveRun`: the incremental middleware and the extract stage read what the archive knows
-from the writer's snapshot (`pipelines/site_knowledge.py`), and the run's start and end go
+from the writer's snapshot (`pipelines/archive/site_knowledge.py`), and the run's start and end go
 to the stream for the writer to record in `crawl_runs`, tagged with this worker.
 
 `WorkerRun` also keeps the worker's heartbeat (an expiring key), returns to the queue the
@@ -33,12 +33,12 @@ from twisted.internet.task import LoopingCall
 
 from crawler import stats_keys
 from crawler.distributed import keys
+from crawler.distributed.item_codec import decode_message, encode_message
 from crawler.distributed.scheduler import SharedScheduler
 from crawler.distributed.signals import REDIS_UNREACHABLE, UNREACHABLE_ERRORS, redis_unreachable
+from crawler.extensions.archive_run import FORCED_STOP, ArchiveRun
 from pipelines.archive import now_iso, this_worker
-from pipelines.archive_run import FORCED_STOP, ArchiveRun
-from pipelines.item_codec import decode_message, encode_message
-from pipelines.site_knowledge import KnowledgeSnapshot
+from pipelines.archive.site_knowledge import KnowledgeSnapshot
 
 __all__ = ["SeedStart", "WorkerRun", "redis_client", "worker_settings"]
 
@@ -60,8 +60,8 @@ def worker_settings(settings: Settings, redis_url: str) -> Settings:
     extensions = settings.getdict("EXTENSIONS")
     extensions.update(
         {
-            "crawler.extensions.ArchiveLockExtension": None,  # the writer holds the lock
-            "pipelines.archive_run.ArchiveRun": None,
+            "crawler.extensions.process.ArchiveLockExtension": None,  # the writer holds the lock
+            "crawler.extensions.archive_run.ArchiveRun": None,
             "crawler.distributed.worker.WorkerRun": 0,
         }
     )

@@ -6,11 +6,11 @@ tags), reads the RSS/Atom feeds pages announce or the site declares, and the sit
 robots.txt (or the site's own list), fetches the article links, and yields an
 `ArticlePage` for each response that is an article. Each request says what it is for in
 `meta["role"]` ("listing", "pagination", "article", "feed", "sitemap", "robots"): the
-incremental middleware (`crawler/incremental.py`) uses it to skip articles the archive
+incremental middleware (`crawler/middlewares/incremental.py`) uses it to skip articles the archive
 already holds and to stop paging through listings it knows. The spider never parses
 article text and never touches the archive: extraction and storage are pipelines. With
 extraction workers, an HTML page fetched as an article is read in one of them
-(`crawler/page_reading.py`), which extracts it in the same trip when it is an article;
+(`crawler/pages/page_reading.py`), which extracts it in the same trip when it is an article;
 the spider passes that extraction on with the `ArticlePage`, for the extract stage.
 
 Run it as `newsarchive crawl URL` or `scrapy crawl news -a url=URL [-a sites=sites.toml
@@ -49,8 +49,11 @@ from twisted.internet.error import (
 from twisted.python.failure import Failure
 
 from crawler import stats_keys
-from crawler.classify import PageKind, looks_like_article_url
-from crawler.discovery import (
+from crawler.items import ArticlePage, CrawlError, NotModified, PageVisit
+from crawler.middlewares.redirects import RedirectError
+from crawler.middlewares.scope import OffsiteRequest
+from crawler.pages.classify import PageKind, looks_like_article_url
+from crawler.pages.discovery import (
     MAX_SITEMAP_BYTES,
     DiscoveredURL,
     SitemapTooLarge,
@@ -64,14 +67,11 @@ from crawler.discovery import (
     sitemaps_from_robots,
     unpack_sitemap,
 )
-from crawler.items import ArticlePage, CrawlError, NotModified, PageVisit
-from crawler.page_reading import PageReading, read_tree
-from crawler.redirects import RedirectError
-from crawler.scope import OffsiteRequest
+from crawler.pages.page_reading import PageReading, read_tree
+from crawler.pages.url_shapes import ARTICLE, LISTING, OTHER, ShapeBook, url_template
+from crawler.pages.urls import is_fetchable, netloc, normalize_url, path_of, url_key
 from crawler.sites import SiteConfig, load_sites, select_site, site_from_urls
-from crawler.url_shapes import ARTICLE, LISTING, OTHER, ShapeBook, url_template
-from crawler.urls import is_fetchable, netloc, normalize_url, path_of, url_key
-from pipelines.encoding import page_encoding
+from pipelines.extraction.encoding import page_encoding
 
 logger = logging.getLogger(__name__)
 
@@ -109,7 +109,7 @@ LISTING_LINK_PRIOR = -3.0
 _HEADLINE_CHARS = 20
 
 # The child sitemaps of a sitemap index come after every page already found: they are the
-# backlog, read a few at a time (see crawler/pacing.py).
+# backlog, read a few at a time (see crawler/middlewares/pacing.py).
 _SITEMAP_CHILD_PRIORITY = -1
 
 
@@ -198,7 +198,7 @@ class NewsSpider(scrapy.Spider):
     ) -> AsyncIterator[scrapy.Request | ArticlePage | NotModified | CrawlError | PageVisit]:
         """The callback of page requests: `parse_page`, except that an HTML page fetched as
         an article is parsed and scored in an extraction worker when the crawl has them
-        (`crawler.page_reading`), and in this process only if it is no article after all
+        (`crawler.pages.page_reading`), and in this process only if it is no article after all
         (to follow its links) or the worker failed: the crawl's process goes on
         downloading meanwhile."""
         reading = None
@@ -294,18 +294,18 @@ class NewsSpider(scrapy.Spider):
         )
 
     def _worker_pool(self) -> Any:
-        """The crawl's extraction workers (`pipelines.extraction_pool.pool_of`: opened
+        """The crawl's extraction workers (`crawler.extraction_pool.pool_of`: opened
         with the extract stage, before the first response), or None."""
         if self._pool is False:
-            from pipelines.extraction_pool import pool_of
+            from crawler.extraction_pool import pool_of
 
             self._pool = pool_of(self.crawler) if hasattr(self, "crawler") else None
         return self._pool
 
     async def _read_in_worker(self, response: TextResponse) -> PageReading | None:
         """The page's reading, made in an extraction worker; None if that failed."""
+        from crawler.extraction_pool import in_reactor
         from pipelines.extraction import SiteProfile
-        from pipelines.extraction_pool import in_reactor
 
         # The worker extracts the page too when its score makes it an article (the
         # extract stage takes that extraction): the page goes to a worker once.
@@ -395,8 +395,8 @@ class NewsSpider(scrapy.Spider):
         self, response: Response, found_via: str
     ) -> Iterator[scrapy.Request | CrawlError]:
         """Follow the article links of a sitemap, and the sitemaps of a sitemap index (which
-        `crawler.pacing` lets out a few at a time). A gzipped sitemap is unpacked once, to
-        at most `DOWNLOAD_MAXSIZE` bytes: one that unpacks to more is a `CrawlError`."""
+        `crawler.middlewares.pacing` lets out a few at a time). A gzipped sitemap is unpacked once,
+        to at most `DOWNLOAD_MAXSIZE` bytes: one that unpacks to more is a `CrawlError`."""
         try:
             xml = unpack_sitemap(response.body, self.sitemap_max_size)
         except SitemapTooLarge as error:

@@ -1,0 +1,1 @@
+"""The crawl's Scrapy extensions: the archive and its run, the archive's lock, stopping, memory."""

@@ -1,0 +1,1 @@
+"""The crawl's Scrapy middlewares: scope, redirects, budget, sitemap pacing, incremental runs."""
