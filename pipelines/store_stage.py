@@ -9,7 +9,6 @@ archive and the run's `crawl_runs` row are the crawl's `ArchiveRun`
 
 from __future__ import annotations
 
-import logging
 import sqlite3
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
@@ -24,8 +23,6 @@ from pipelines.item_writes import write_item
 
 if TYPE_CHECKING:
     from crawler.extensions.archive_run import ArchiveRun
-
-logger = logging.getLogger(__name__)
 
 
 class StorePipeline:

@@ -14,7 +14,6 @@ and text).
 
 from __future__ import annotations
 
-import logging
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -30,8 +29,6 @@ from pipelines.archive.runs import RunsMixin
 from pipelines.archive.site_knowledge import SiteKnowledgeMixin
 
 __all__ = ["Archive"]
-
-logger = logging.getLogger(__name__)
 
 
 class Archive(RunsMixin, ArticlesMixin, PagesMixin, SiteKnowledgeMixin):

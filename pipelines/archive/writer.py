@@ -8,7 +8,6 @@ batch that cannot be committed is reported, item by item, to the stage that wrot
 
 from __future__ import annotations
 
-import logging
 import sqlite3
 from collections.abc import Callable
 from pathlib import Path
@@ -17,8 +16,6 @@ from typing import Any, ClassVar, Protocol
 from pipelines.archive.core import Archive
 
 __all__ = ["ArchiveWriter", "BatchUser"]
-
-logger = logging.getLogger(__name__)
 
 
 class BatchUser(Protocol):
